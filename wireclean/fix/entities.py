@@ -11,8 +11,8 @@ The verdict: a document is spun on one strong signal or on two different medium 
 
 - strong: S1 "USA -led" (no legitimate text writes it), S2 an article-less "Russian
   Federation" in running text, S3 the same sentence twice with the entity swapped
-- medium: S4 scraper furniture, S5 "USA official" beside "U.S."/"US", S6 "Russian
-  Federation" beside a bare "Russia"/"Russia's", S8 "the us president", "us-led"
+- medium: S4 scraper furniture, S5 "USA official" beside "U.S."/"US" (strong from two
+  on), S6 "Russian Federation" beside a bare "Russia"/"Russia's", S8 "the us president"
 - TASS/Xinhua/KCNA/UN markers, and a long-form house style that never writes a bare
   "Russia", cancel S2, S5 and S6 (not S1: "USA -led" is the spinner's alone)
 
@@ -456,7 +456,10 @@ def _assess_scan(scan: _Scan) -> Assessment:
         furniture = boilerplate.furniture_lines(scan.text)
         if furniture:
             signals["S4"] = len(furniture)
-    spun = any(k in signals for k in _STRONG) or sum(k in signals for k in _MEDIUM) >= 2
+    # One adjectival "USA" beside "U.S." may be a non-native writer; two are a rewriter's
+    # habit: wire copy never mixes the forms, so repetition turns S5 into proof.
+    spun = (any(k in signals for k in _STRONG) or signals.get("S5", 0) >= 2
+            or sum(k in signals for k in _MEDIUM) >= 2)
     return Assessment(spun, signals, _describe(signals, scan))
 
 
