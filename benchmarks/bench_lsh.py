@@ -1,0 +1,440 @@
+"""LSH at a million paragraphs: wireclean vs datasketch MinHashLSH vs rensa RMinHashLSH,
+and ``check_and_add`` latency on a SQLite index of a million paragraphs.
+
+What is measured (each method in a fresh subprocess, so peak RSS is its own):
+
+* **insert+query paragraphs/s**: paragraphs arrive in chunks of 8,192; every paragraph is
+  matched against everything before it, then added -- the streaming use ("have I seen
+  this?"). wireclean: ``SignatureLSH.insert`` (band lookup, within-chunk pairs, every
+  candidate *verified* on the signatures); ``memory-index``: the same through the
+  in-memory ``Index`` store with document keys (10 paragraphs per key); datasketch:
+  ``lsh.query(m)`` then ``lsh.insert(key, m, check_duplication=False)`` per paragraph;
+  rensa: ``insert_matrix_and_query_duplicate_flags`` per chunk (flags only: unverified,
+  "shares a band"). Only these calls are timed: making signatures, LeanMinHash objects
+  or rensa digest matrices is not.
+* **index memory**: RSS after the last chunk minus RSS before the first (the input is
+  streamed chunk by chunk, so it is not counted); peak RSS of the whole process.
+* **check_and_add latency** (``--sqlite``): an SQLite index is filled with a million
+  paragraphs (signatures only, 10 per document, in transactions of 4,000), then
+  ``Index.check_and_add(key, article)`` is timed on real news articles from the shared
+  data folder (segmentation, hashing, lookup, verification and the commit included),
+  in 3 fresh processes. Wall and CPU (thread) time are both reported: this machine is
+  shared, and wall-clock percentiles include waits for a core.
+
+The corpus is synthetic and never stored as text: each paragraph is a set of 40-120 random
+64-bit shingle hashes (what a paragraph of 40-120 words yields); 10 % of paragraphs are
+reprints of a paragraph up to one chunk earlier -- half lightly edited (0-10 % of the
+shingles replaced: Jaccard 0.82-1.0), half trimmed (the first 60-95 % kept: Jaccard =
+the fraction kept, containment 1.0). wireclean and datasketch get the same signatures
+(datasketch's affine32 permutations over the shingle hashes, as ``MinHasher`` makes
+them); rensa makes its own digests from the same hashes. The "reprints found" column
+counts planted reprints whose row got a match (wireclean, datasketch) or a flag (rensa).
+
+Usage::
+
+    python benchmarks/bench_lsh.py                      # 1M paragraphs, 3 runs of ours, 1 of each peer
+    python benchmarks/bench_lsh.py --sqlite             # also the SQLite latency (long: fills a 1M index)
+    python benchmarks/bench_lsh.py --n 100000 --rounds 1  # quick look
+
+Writes ``benchmarks/out/bench_lsh.json`` (and caches signatures and the SQLite index
+there; the folder is gitignored) and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpora import OUT_DIR, DataMissing, iter_articles, resolve_data_dir  # noqa: E402
+
+CHUNK = 8192
+NUM_PERM = 128
+SEED = 1
+THRESHOLD = 0.8
+DATA_SEED = 7
+METHODS = ("wireclean", "memory-index", "datasketch", "rensa")
+
+
+# ---------------------------------------------------------------- the synthetic stream
+
+def stream(n: int, seed: int = DATA_SEED):
+    """Chunks of (flat uint64 shingle hashes, row offsets, planted reprints).
+
+    Planted reprints are (row, source row, kind, jaccard) with global row numbers.
+    """
+    rng = np.random.default_rng(seed)
+    prev = None                      # (flat, offsets, first row) of the previous chunk
+    for first in range(0, n, CHUNK):
+        rows = min(CHUNK, n - first)
+        sizes = rng.integers(40, 121, size=rows)
+        offsets = np.zeros(rows + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        flat = rng.integers(0, 2**64, size=int(offsets[-1]), dtype=np.uint64)
+        planted = []
+        segs = [flat[offsets[i]:offsets[i + 1]] for i in range(rows)]
+        for r in np.flatnonzero(rng.random(rows) < 0.10).tolist():
+            if prev is not None and rng.random() < 0.5:
+                p_flat, p_off, p_first = prev
+                s = int(rng.integers(0, len(p_off) - 1))
+                source, src_row = p_flat[p_off[s]:p_off[s + 1]], p_first + s
+            elif r > 0:
+                s = int(rng.integers(0, r))
+                source, src_row = segs[s], first + s
+            else:
+                continue
+            source = source.copy()
+            if rng.random() < 0.5:
+                k = int(round(rng.uniform(0, 0.10) * len(source)))
+                source[rng.choice(len(source), size=k, replace=False)] = rng.integers(
+                    0, 2**64, size=k, dtype=np.uint64)
+                kind, jac = "edited", (len(source) - k) / (len(source) + k)
+            else:
+                keep = max(1, int(round(rng.uniform(0.60, 0.95) * len(source))))
+                kind, jac = "trimmed", keep / len(source)
+                source = source[:keep]
+            segs[r] = source
+            planted.append((first + r, src_row, kind, float(jac)))
+        sizes = np.array([len(x) for x in segs])
+        offsets = np.zeros(rows + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        flat = np.concatenate(segs)
+        prev = (flat, offsets, first)
+        yield flat, offsets, planted
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
+def signatures(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """affine32 MinHash (datasketch's scheme, MinHasher's permutations) of each row's set."""
+    from wireclean.dedup.minhash import MinHasher
+
+    a, b = MinHasher(num_perm=NUM_PERM, seed=SEED).permutations
+    a, b = a[:, None].astype(np.uint32), b[:, None].astype(np.uint32)
+    h = _fmix32((flat & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    out = np.empty((NUM_PERM, len(offsets) - 1), dtype=np.uint32)
+    block = 1 << 15
+    row = 0
+    while row < len(offsets) - 1:
+        end = int(np.searchsorted(offsets, offsets[row] + block, side="right")) - 1
+        end = max(end, row + 1)
+        lo, hi = offsets[row], offsets[end]
+        v = a * h[None, lo:hi] + b
+        out[:, row:end] = np.minimum.reduceat(v, offsets[row:end] - lo, axis=1)
+        row = end
+    return np.ascontiguousarray(out.T)
+
+
+def cached_signatures(n: int) -> tuple[Path, Path, Path]:
+    """Signatures, shingle counts and planted reprints of the stream, cached in out/."""
+    stem = OUT_DIR / f"lsh_stream_n{n}_s{DATA_SEED}"
+    sig_path, count_path, planted_path = (stem.with_suffix(".sig.u32"), stem.with_suffix(".counts.u32"),
+                                          stem.with_suffix(".planted.json"))
+    if sig_path.exists() and sig_path.stat().st_size == n * NUM_PERM * 4 and planted_path.exists():
+        return sig_path, count_path, planted_path
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    planted_all = []
+    t0 = time.perf_counter()
+    with open(f"{sig_path}.tmp", "wb") as fs, open(f"{count_path}.tmp", "wb") as fc:
+        for flat, offsets, planted in stream(n):
+            signatures(flat, offsets).tofile(fs)
+            np.diff(offsets).astype(np.uint32).tofile(fc)
+            planted_all += planted
+    os.replace(f"{sig_path}.tmp", sig_path)
+    os.replace(f"{count_path}.tmp", count_path)
+    planted_path.write_text(json.dumps(planted_all))
+    print(f"  signatures of {n:,} paragraphs cached in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return sig_path, count_path, planted_path
+
+
+def read_chunks(n: int):
+    sig_path, count_path, _ = cached_signatures(n)
+    with open(sig_path, "rb") as fs, open(count_path, "rb") as fc:
+        for first in range(0, n, CHUNK):
+            rows = min(CHUNK, n - first)
+            sig = np.fromfile(fs, dtype=np.uint32, count=rows * NUM_PERM).reshape(rows, NUM_PERM)
+            counts = np.fromfile(fc, dtype=np.uint32, count=rows).astype(np.int64)
+            yield first, sig, counts
+
+
+# ---------------------------------------------------------------- one method, one process
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(method: str, n: int) -> dict:
+    planted = json.loads(cached_signatures(n)[2].read_text())
+    planted_rows = {row for row, *_ in planted}
+    found_rows: set[int] = set()
+    pairs = 0
+    wall = cpu = 0.0
+    extra: dict = {}
+    if method == "wireclean":
+        from wireclean.dedup.lsh import SignatureLSH
+
+        lsh = SignatureLSH(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED)
+        extra["bands_rows"] = [lsh.bands, lsh.rows]
+        before = rss_mb()
+        for first, sig, counts in read_chunks(n):
+            t0, c0 = time.perf_counter(), time.process_time()
+            _, v = lsh.insert(sig, counts)
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            pairs += len(v.row)
+            found_rows.update((first + v.row).tolist())
+        extra["array_mb"] = lsh.nbytes / 2**20
+    elif method == "memory-index":
+        from wireclean.dedup.stores import Batch, IndexConfig
+        from wireclean.dedup.stores.memory import MemoryStore
+
+        store = MemoryStore(IndexConfig.create(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED))
+        extra["bands_rows"] = [store.config.bands, store.config.rows]
+        before = rss_mb()
+        for first, sig, counts in read_chunks(n):
+            rows = len(sig)
+            record = np.arange(rows) // 10
+            keys = [f"doc/{first}/{i}" for i in range(int(record[-1]) + 1)]
+            batch = Batch(keys, [None] * len(keys), record, np.arange(rows) % 10, counts, sig)
+            t0, c0 = time.perf_counter(), time.process_time()
+            hits = store.process(batch, add=True, query=True)
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            pairs += len(hits)
+            found_rows.update(first + h.row for h in hits)
+    elif method == "datasketch":
+        from datasketch import LeanMinHash, MinHashLSH
+
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        extra["bands_rows"] = [lsh.b, lsh.r]
+        before = rss_mb()
+        for first, sig, _ in read_chunks(n):
+            mins = [LeanMinHash(seed=SEED, hashvalues=row, scheme="affine32") for row in sig]
+            t0, c0 = time.perf_counter(), time.process_time()
+            for i, m in enumerate(mins):
+                hit = lsh.query(m)
+                lsh.insert(first + i, m, check_duplication=False)
+                if hit:
+                    found_rows.add(first + i)
+                    pairs += len(hit)
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            del mins
+    elif method == "rensa":
+        from rensa import RMinHash, RMinHashLSH
+
+        lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=8)
+        extra["bands_rows"] = [lsh.get_num_bands(), NUM_PERM // lsh.get_num_bands()]
+        before = rss_mb()
+        for (flat, offsets, _), first in zip(stream(n), range(0, n, CHUNK)):
+            matrix = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets.astype(np.uint64),
+                                                                   NUM_PERM, SEED)
+            t0, c0 = time.perf_counter(), time.process_time()
+            flags = lsh.insert_matrix_and_query_duplicate_flags(matrix, first)
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            del matrix
+            flagged = np.flatnonzero(np.asarray(flags, dtype=bool))
+            found_rows.update((first + flagged).tolist())
+            pairs += len(flagged)
+    else:
+        raise SystemExit(f"unknown method {method}")
+    after = rss_mb()
+    return {
+        "method": method, "n": n, "wall_s": wall, "cpu_s": cpu,
+        "per_s_wall": n / wall, "per_s_cpu": n / cpu,
+        "index_mb": after - before, "peak_rss_mb": peak_rss_mb(),
+        "rows_with_match": len(found_rows), "pairs_or_flags": pairs,
+        "reprints_found": len(planted_rows & found_rows) / max(len(planted_rows), 1),
+        "planted": len(planted_rows), **extra,
+    }
+
+
+# ---------------------------------------------------------------- SQLite latency
+
+def sqlite_path(n: int) -> Path:
+    return OUT_DIR / f"lsh_sqlite_n{n}.db"
+
+
+def sqlite_build(n: int) -> dict:
+    from wireclean.dedup.index import Index
+    from wireclean.dedup.stores import Batch
+
+    path = sqlite_path(n)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(f"{path}{suffix}"):
+            os.unlink(f"{path}{suffix}")
+    idx = Index.open(path, threshold=THRESHOLD)
+    store = idx._store  # signatures are synthetic: fill the store below the text layer
+    t0, c0 = time.perf_counter(), time.process_time()
+    for first, sig, counts in read_chunks(n):
+        for lo in range(0, len(sig), 4000):
+            s, c = sig[lo:lo + 4000], counts[lo:lo + 4000]
+            record = np.arange(len(s)) // 10
+            keys = [f"doc/{first + lo}/{i}" for i in range(int(record[-1]) + 1)]
+            store.process(Batch(keys, [None] * len(keys), record, np.arange(len(s)) % 10, c, s),
+                          add=True, query=False)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    idx.close()
+    return {"n": n, "build_wall_s": wall, "build_cpu_s": cpu, "build_per_s_wall": n / wall,
+            "file_mb": path.stat().st_size / 2**20}
+
+
+def latency_texts(limit: int) -> tuple[list[str], str]:
+    try:
+        data = resolve_data_dir(None)
+    except DataMissing:
+        rng = np.random.default_rng(3)
+        words = ("officials said the ministry would review talks on grain exports after "
+                 "prices rose sharply in early trading amid reports of new sanctions").split()
+        texts = ["\n\n".join(" ".join(rng.choice(words, size=int(rng.integers(20, 60))))
+                             for _ in range(int(rng.integers(3, 15)))) for _ in range(limit)]
+        return texts, "generated word salad (no data folder)"
+    texts = [a.text for a in iter_articles(data, ["bbc", "reuters"])]
+    rng = np.random.default_rng(5)
+    picked = rng.choice(len(texts), size=min(limit, len(texts)), replace=False)
+    return [texts[i] for i in picked], "BBC + Reuters-21578 articles"
+
+
+def sqlite_latency(n: int, calls: int, round_no: int) -> dict:
+    from wireclean.dedup.index import Index
+
+    texts, source = latency_texts(calls * 3)
+    texts = texts[round_no * calls:(round_no + 1) * calls]
+    idx = Index.open(sqlite_path(n))
+    wall, cpu, matched = [], [], 0
+    for i, text in enumerate(texts):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        m = idx.check_and_add(f"latency/{round_no}/{i}/{time.time_ns()}", text)
+        cpu.append(time.thread_time() - c0)
+        wall.append(time.perf_counter() - t0)
+        matched += bool(m)
+    idx.close()
+    w, c = np.array(wall) * 1e3, np.array(cpu) * 1e3
+    return {"round": round_no, "calls": len(texts), "source": source, "matched": matched,
+            "wall_p50_ms": float(np.percentile(w, 50)), "wall_p99_ms": float(np.percentile(w, 99)),
+            "cpu_p50_ms": float(np.percentile(c, 50)), "cpu_p99_ms": float(np.percentile(c, 99)),
+            "load_avg": os.getloadavg()[0]}
+
+
+# ---------------------------------------------------------------- driver
+
+def run_worker(args: list[str]) -> dict:
+    env = dict(os.environ, RAYON_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, __file__, *args], env=env, check=True,
+                         stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def markdown(results: dict) -> str:
+    n = results["n"]
+    lines = [f"LSH insert+query, {n:,} paragraphs, threshold {THRESHOLD}, {NUM_PERM} permutations "
+             f"(medians of the runs listed; 1 core each)", "",
+             "| method | bands x rows | runs | paragraphs/s (wall) | paragraphs/s (CPU) | index memory MB | peak RSS MB | reprints found | rows flagged |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for method, runs in results["lsh"].items():
+        br = runs[0].get("bands_rows", ["?", "?"])
+        lines.append(
+            f"| {method} | {br[0]} x {br[1]} | {len(runs)} | {median_of(runs, 'per_s_wall'):,.0f} | "
+            f"{median_of(runs, 'per_s_cpu'):,.0f} | {median_of(runs, 'index_mb'):,.0f} | "
+            f"{median_of(runs, 'peak_rss_mb'):,.0f} | {median_of(runs, 'reprints_found'):.3f} | "
+            f"{median_of(runs, 'rows_with_match'):,.0f} |")
+    if "sqlite" in results:
+        s = results["sqlite"]
+        b = s["build"]
+        lines += ["", f"SQLite index of {b['n']:,} paragraphs ({b['file_mb']:,.0f} MB, built at "
+                      f"{b['build_per_s_wall']:,.0f} paragraphs/s): `check_and_add` on "
+                      f"{s['rounds'][0]['source']}", "",
+                  "| round | calls | wall p50 ms | wall p99 ms | CPU p50 ms | CPU p99 ms | load avg |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in s["rounds"]:
+            lines.append(f"| {r['round']} | {r['calls']} | {r['wall_p50_ms']:.2f} | {r['wall_p99_ms']:.2f} | "
+                         f"{r['cpu_p50_ms']:.2f} | {r['cpu_p99_ms']:.2f} | {r['load_avg']:.1f} |")
+        lines.append(f"| median | | {median_of(s['rounds'], 'wall_p50_ms'):.2f} | "
+                     f"{median_of(s['rounds'], 'wall_p99_ms'):.2f} | {median_of(s['rounds'], 'cpu_p50_ms'):.2f} | "
+                     f"{median_of(s['rounds'], 'cpu_p99_ms'):.2f} | |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=1_000_000, help="paragraphs (default 1,000,000)")
+    p.add_argument("--rounds", type=int, default=3, help="runs of wireclean's methods (default 3)")
+    p.add_argument("--peer-rounds", type=int, default=1, help="runs of each peer (default 1)")
+    p.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
+    p.add_argument("--sqlite", action="store_true", help="also build a SQLite index and time check_and_add")
+    p.add_argument("--calls", type=int, default=700, help="check_and_add calls per latency round")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--latency-round", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.worker == "sqlite-build":
+        print(json.dumps(sqlite_build(args.n)))
+        return 0
+    if args.worker == "sqlite-latency":
+        print(json.dumps(sqlite_latency(args.n, args.calls, args.latency_round)))
+        return 0
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.n)))
+        return 0
+
+    cached_signatures(args.n)
+    methods = [m for m in args.methods.split(",") if m]
+    results: dict = {"n": args.n, "threshold": THRESHOLD, "num_perm": NUM_PERM, "chunk": CHUNK,
+                     "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                 "load_avg_start": os.getloadavg()}, "lsh": {}}
+    for m in methods:
+        results["lsh"][m] = []
+    rounds = max(args.rounds, args.peer_rounds)
+    for r in range(rounds):                     # interleaved, so load changes hit all alike
+        for m in methods:
+            if r < (args.rounds if m in ("wireclean", "memory-index") else args.peer_rounds):
+                res = run_worker(["--worker", m, "--n", str(args.n)])
+                print(f"  {m} round {r}: {res['per_s_wall']:,.0f}/s wall, {res['per_s_cpu']:,.0f}/s cpu, "
+                      f"{res['index_mb']:,.0f} MB", file=sys.stderr)
+                results["lsh"][m].append(res)
+    if args.sqlite:
+        build = run_worker(["--worker", "sqlite-build", "--n", str(args.n)])
+        print(f"  sqlite build: {build['build_per_s_wall']:,.0f}/s, {build['file_mb']:,.0f} MB", file=sys.stderr)
+        lat = [run_worker(["--worker", "sqlite-latency", "--n", str(args.n), "--calls", str(args.calls),
+                           "--latency-round", str(r)]) for r in range(3)]
+        results["sqlite"] = {"build": build, "rounds": lat}
+    results["machine"]["load_avg_end"] = os.getloadavg()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / "bench_lsh.json"
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1))
+    os.replace(tmp, out)
+    print(markdown(results))
+    print(f"\n(JSON: {out})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""Paragraphs as DESIGN.md defines them: blank-line blocks, else indented starts, else lines."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wireclean.dedup import segment
+from wireclean.dedup.segment import Paragraph, paragraphs
+
+LEDE = "Grain ministers from both countries met in Geneva on Tuesday to revive the export deal."
+SECOND = "A spokesman said talks would continue through the week and into the weekend."
+DATELINE = "GENEVA, March 3 (Wire) -"
+
+
+def texts(doc: str, **kw) -> list[str]:
+    return [p.text for p in paragraphs(doc, **kw)]
+
+
+def test_blank_lines_separate_paragraphs_and_keep_offsets_and_lines():
+    doc = f"{DATELINE}\n\n{LEDE}\nIt was the first meeting since May.\n\n\n{SECOND}\n"
+    paras = paragraphs(doc)
+    assert [p.text for p in paras] == [DATELINE, f"{LEDE}\nIt was the first meeting since May.",
+                                       SECOND]
+    assert [p.para for p in paras] == [0, 1, 2]
+    assert [p.line for p in paras] == [1, 3, 7]
+    for p in paras:
+        assert doc[p.start:p.end] == p.text
+
+
+def test_short_paragraphs_are_numbered_but_not_matchable():
+    doc = f"{DATELINE}\n\n{LEDE}\n\nReuter\n\n{SECOND}"
+    paras = paragraphs(doc)
+    assert [(p.para, p.matchable) for p in paras] == [(0, False), (1, True), (2, False), (3, True)]
+
+
+def test_min_words_is_configurable():
+    doc = "Talks resumed.\n\nPrices held steady in early trade on Monday."
+    assert [p.matchable for p in paragraphs(doc, min_words=2)] == [True, True]
+    assert [p.matchable for p in paragraphs(doc, min_words=9)] == [False, False]
+    assert [p.matchable for p in paragraphs(doc, min_words=0)] == [True, True]
+    with pytest.raises(ValueError, match="min_words"):
+        paragraphs(doc, min_words=-1)
+
+
+def test_whitespace_only_line_counts_as_blank():
+    doc = f"{LEDE}\n   \t\n{SECOND}"
+    assert texts(doc) == [LEDE, SECOND]
+
+
+def test_hard_wrapped_wire_copy_starts_a_paragraph_at_each_indented_line():
+    doc = ("Grain exports rose sharply in March, the\n"
+           "ministry said on Friday.\n"
+           "    Shipments reached 4.1 mln tonnes, up\n"
+           "from 3.2 mln a year earlier, it said.\n"
+           "\tTraders expect April to be weaker.\n")
+    paras = paragraphs(doc, min_words=3)
+    assert [p.text for p in paras] == [
+        "Grain exports rose sharply in March, the\nministry said on Friday.",
+        "Shipments reached 4.1 mln tonnes, up\nfrom 3.2 mln a year earlier, it said.",
+        "Traders expect April to be weaker.",
+    ]
+    assert [p.line for p in paras] == [1, 3, 5]
+    assert all(doc[p.start:p.end] == p.text for p in paras)
+
+
+def test_two_space_indent_is_not_a_paragraph_start():
+    doc = "Grain exports rose sharply\n  in March, the ministry said."
+    assert texts(doc) == ["Grain exports rose sharply", "in March, the ministry said."]
+
+
+def test_blank_line_wins_over_indentation():
+    doc = "First block line one\n    still the first block\n\nSecond block"
+    assert texts(doc) == ["First block line one\n    still the first block", "Second block"]
+
+
+def test_one_paragraph_per_line_when_no_blank_line_and_no_indent():
+    doc = f"Russia carries out strikes in Syria\n{LEDE}\n{SECOND}"
+    assert texts(doc) == ["Russia carries out strikes in Syria", LEDE, SECOND]
+
+
+def test_indented_first_line_alone_does_not_switch_mode():
+    doc = f"    {LEDE}\n{SECOND}"
+    assert texts(doc) == [LEDE, SECOND]
+
+
+def test_leading_and_trailing_blank_lines_are_not_separators():
+    doc = f"\n\n{LEDE}\n{SECOND}\n\n\n"
+    paras = paragraphs(doc)
+    assert [p.text for p in paras] == [LEDE, SECOND]  # line mode: no blank line between
+    assert [p.line for p in paras] == [3, 4]
+
+
+def test_crlf_documents():
+    doc = f"{LEDE}\r\n\r\n{SECOND}\r\nMore from the same block.\r\n"
+    paras = paragraphs(doc)
+    assert [p.text for p in paras] == [LEDE, f"{SECOND}\r\nMore from the same block."]
+    assert [p.line for p in paras] == [1, 3]
+    lines = paragraphs(f"{LEDE}\r\n{SECOND}\r\n")
+    assert [p.text for p in lines] == [LEDE, SECOND]
+    assert all(not p.text.endswith("\r") for p in lines)
+
+
+def test_empty_and_blank_documents_have_no_paragraphs():
+    assert paragraphs("") == []
+    assert paragraphs(" \n\r\n\t ") == []
+
+
+def test_paragraph_fields():
+    p = paragraphs(f"x\n\n{LEDE}")[1]
+    assert isinstance(p, Paragraph)
+    assert p == Paragraph(para=1, start=3, end=3 + len(LEDE), line=3, text=LEDE, matchable=True)
+
+
+def test_huge_single_line_is_linear():
+    doc = ("word " * 2_000_000).strip()  # 10 MB, one line
+    paras = paragraphs(doc)
+    assert len(paras) == 1 and paras[0].end == len(doc)
+
+
+def test_long_whitespace_runs_are_linear():
+    doc = "a" + "\n" + " " * 3_000_000 + "b" + "\n" + " " * 3_000_000
+    assert texts(doc, min_words=1) == ["a", "b"]
+
+
+# A document is lines of words, blank or whitespace-only lines, indented lines, CRLF ends.
+_line = st.one_of(
+    st.just(""), st.just("   "), st.just("\t"),
+    st.builds(lambda indent, words: indent + " ".join(words),
+              st.sampled_from(["", "", "  ", "   ", "    ", "\t"]),
+              st.lists(st.sampled_from(["grain", "U.S.", "“talks”", "rose", "5.2%", "Erdoğan"]),
+                       min_size=1, max_size=6)),
+)
+_doc = st.builds(lambda lines, crlf: ("\r\n" if crlf else "\n").join(lines),
+                 st.lists(_line, max_size=12), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_doc)
+def test_paragraphs_cover_the_document_exactly(doc):
+    paras = paragraphs(doc, min_words=3)
+    assert [p.para for p in paras] == list(range(len(paras)))
+    last_end = 0
+    for p in paras:
+        assert doc[p.start:p.end] == p.text == p.text.strip() != ""
+        assert p.start >= last_end
+        assert p.line == doc.count("\n", 0, p.start) + 1
+        assert p.matchable == (len(p.text.split()) >= 3)
+        last_end = p.end
+    # Nothing but whitespace is lost between paragraphs.
+    assert "".join(doc.split()) == "".join("".join(p.text.split()) for p in paras)
+
+
+def test_doctests():
+    assert doctest.testmod(segment).failed == 0

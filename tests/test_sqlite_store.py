@@ -1,0 +1,307 @@
+"""The SQLite index file: format, refusals, persistence, and several processes at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from wireclean.dedup.index import Index, IndexFormatError
+from wireclean.dedup.minhash import MinHasher
+from wireclean.dedup.stores.sqlite import APPLICATION_ID, FORMAT_VERSION
+
+STORY = """Rescue teams worked through the night to reach villagers cut off by the landslide, which buried part of the main road into the valley after days of heavy rain, police said.
+
+The regional governor said at least 40 homes had been damaged and that army helicopters would start dropping supplies at first light if the weather allowed."""
+
+OTHER = """The central bank left interest rates unchanged on Thursday, saying inflation was easing more slowly than it had expected and that it would watch wage growth closely."""
+
+
+def story(i: int) -> str:
+    """A distinct, matchable text per i (numbers spelled out so every shingle differs)."""
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+    tag = " ".join(words[(i >> (4 * k)) % 12] for k in range(3))
+    return f"Dispatch {tag} reports that the harbour authority extended its inspection of cargo ships for another {tag} week, port officials said."
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc)
+    assert "\n" not in text
+    return text
+
+
+# ---------------------------------------------------------------- the file itself
+
+def test_a_new_file_is_a_wal_index_recording_its_parameters(tmp_path):
+    path = tmp_path / "wire.db"
+    with Index.open(path, threshold=0.75, shingle_size=4) as idx:
+        idx.add("a", STORY)
+        config = idx.config
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    row = db.execute("SELECT format, version, threshold, num_perm, seed, shingle_size, bands, "
+                     "rows, bucket_cap FROM wireclean_index").fetchall()
+    assert row == [("wireclean-index", FORMAT_VERSION, 0.75, 128, 1, 4, config.bands,
+                    config.rows, config.bucket_cap)]
+    db.close()
+
+
+def test_signatures_are_stored_as_raw_bytes(tmp_path):
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("a", OTHER)
+    (blob,) = sqlite3.connect(path).execute("SELECT sig FROM paras").fetchone()
+    assert isinstance(blob, bytes) and len(blob) == 128 * 4
+    expect = MinHasher().signatures([OTHER])[0]
+    assert np.array_equal(np.frombuffer(blob, dtype="<u4"), expect)
+
+
+def test_everything_survives_closing_and_reopening(tmp_path):
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY, meta={"date": "2024-06-01", "outlet": "Wire"})
+        idx.add("other", OTHER)
+        before = idx.query(STORY)
+    with Index.open(path) as idx:
+        assert len(idx) == 2 and "wire/1" in idx
+        after = idx.query(STORY)
+        assert after == before
+        assert after[0].meta == {"date": "2024-06-01", "outlet": "Wire"}
+        assert idx.check_and_add("copy", STORY)[0].key == "wire/1"
+    with Index.open(path) as idx:
+        assert {m.key for m in idx.query(STORY)} == {"wire/1", "copy"}
+
+
+def test_memory_and_file_indexes_report_the_same_matches(tmp_path):
+    records = [(f"k{i}", STORY if i % 3 == 0 else story(i)) for i in range(12)]
+    with Index.open(tmp_path / "wire.db") as on_disk:
+        in_memory = Index()
+        for rec in records:
+            assert [(m.para, m.key, m.key_para) for m in on_disk.check_and_add(*rec)] == \
+                [(m.para, m.key, m.key_para) for m in in_memory.check_and_add(*rec)]
+
+
+def test_remove_is_persistent_and_clears_the_buckets(tmp_path):
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY)
+        idx.add("other", OTHER)
+        idx.remove("wire/1")
+    with Index.open(path) as idx:
+        assert len(idx) == 1 and idx.query(STORY) == []
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM paras").fetchone()[0] == 1
+    bands = db.execute("SELECT bands FROM wireclean_index").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM buckets").fetchone()[0] == bands
+
+
+# ---------------------------------------------------------------- refusals
+
+def test_opening_with_other_parameters_is_refused_by_name(tmp_path):
+    path = tmp_path / "wire.db"
+    Index.open(path, threshold=0.8).close()
+    with pytest.raises(IndexFormatError) as err:
+        Index.open(path, threshold=0.7, shingle_size=5)
+    text = one_line(err.value)
+    assert str(path) in text and "threshold=0.8" in text and "shingle_size=3" in text
+    with Index.open(path) as idx:           # parameters left out come from the file
+        assert idx.config.threshold == 0.8
+    with Index.open(path, threshold=0.8, num_perm=128):
+        pass
+
+
+@pytest.mark.parametrize("version, word", [(0, "older"), (FORMAT_VERSION + 1, "newer")])
+def test_other_format_versions_are_refused(tmp_path, version, word):
+    path = tmp_path / "wire.db"
+    Index.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE wireclean_index SET version = ?", (version,))
+    db.commit()
+    db.close()
+    with pytest.raises(IndexFormatError, match=word) as err:
+        Index.open(path)
+    assert str(path) in one_line(err.value)
+
+
+def write_bytes(path, data: bytes):
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "foreign sqlite", "truncated", "directory",
+                                  "sqlite with our id but no tables"])
+def test_files_that_are_not_whole_indexes_are_refused_untouched(tmp_path, kind):
+    path = tmp_path / "thing.db"
+    if kind == "text":
+        before = write_bytes(path, b"GENEVA, May 3 - Talks resumed.\n")
+        expect = "not an SQLite database"
+    elif kind == "empty":
+        before = write_bytes(path, b"")
+        expect = "empty"
+    elif kind == "foreign sqlite":
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE stories (id INTEGER, body TEXT)")
+        db.commit()
+        db.close()
+        before = path.read_bytes()
+        expect = "not a wireclean index"
+    elif kind == "truncated":
+        whole = tmp_path / "whole.db"
+        with Index.open(whole) as idx:
+            idx.add_many((f"k{i}", story(i)) for i in range(300))
+        data = whole.read_bytes()
+        before = write_bytes(path, data[: len(data) // 2])
+        expect = "truncated"
+    elif kind == "directory":
+        path.mkdir()
+        before = None
+        expect = "directory"
+    else:
+        db = sqlite3.connect(path)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("CREATE TABLE t (x)")
+        db.commit()
+        db.close()
+        before = path.read_bytes()
+        expect = "no wireclean_index table"
+    with pytest.raises(IndexFormatError, match=expect) as err:
+        Index.open(path)
+    assert str(path) in one_line(err.value)
+    if before is not None:
+        assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_damaged_signature_is_reported_not_misread(tmp_path):
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE paras SET sig = x'00010203'")
+    db.commit()
+    db.close()
+    with Index.open(path) as idx, pytest.raises(IndexFormatError, match="damaged"):
+        idx.query(STORY)
+
+
+# ---------------------------------------------------------------- several processes
+
+def _add_range(path: str, first: int, count: int) -> None:
+    with Index.open(path) as idx:
+        for i in range(first, first + count):
+            idx.add(f"doc/{i}", story(i))
+
+
+def _check_and_add_after(path: str, barrier, key: str, queue) -> None:
+    with Index.open(path) as idx:
+        barrier.wait()
+        queue.put((key, len(idx.check_and_add(key, STORY))))
+
+
+def _open_after(path: str, barrier, queue) -> None:
+    barrier.wait()
+    with Index.open(path) as idx:
+        idx.add(f"pid/{os.getpid()}", OTHER)
+    queue.put("ok")
+
+
+@pytest.fixture
+def mp():
+    return multiprocessing.get_context("spawn")
+
+
+def test_two_processes_adding_at_once_lose_nothing(tmp_path, mp):
+    path = str(tmp_path / "wire.db")
+    Index.open(path).close()
+    procs = [mp.Process(target=_add_range, args=(path, k * 1000, 120)) for k in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with Index.open(path) as idx:
+        assert len(idx) == 240
+        assert all(f"doc/{k * 1000 + i}" in idx for k in range(2) for i in range(120))
+
+
+def test_check_and_add_is_atomic_across_processes(tmp_path, mp):
+    path = str(tmp_path / "wire.db")
+    Index.open(path).close()
+    n = 4
+    barrier, queue = mp.Barrier(n), mp.Queue()
+    procs = [mp.Process(target=_check_and_add_after, args=(path, barrier, f"copy/{i}", queue))
+             for i in range(n)]
+    for p in procs:
+        p.start()
+    results = dict(queue.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(60)
+    assert sorted(results.values())[0] == 0 and sorted(results.values())[1] > 0
+    assert list(results.values()).count(0) == 1     # exactly one process saw it first
+
+
+def test_processes_creating_the_same_file_agree_on_one_index(tmp_path, mp):
+    path = str(tmp_path / "new.db")
+    n = 3
+    barrier, queue = mp.Barrier(n), mp.Queue()
+    procs = [mp.Process(target=_open_after, args=(path, barrier, queue)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    assert [queue.get(timeout=120) for _ in procs] == ["ok"] * n
+    for p in procs:
+        p.join(60)
+    with Index.open(path) as idx:
+        assert len(idx) == n
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    sys.path[:0] = {paths!r}
+    from wireclean.dedup.index import Index
+    sys.path.insert(0, {tests!r})
+    from test_sqlite_store import story
+    idx = Index.open({path!r})
+    i = 0
+    while True:
+        idx.add(f"doc/{{i}}", story(i))
+        print(i, flush=True)    # printed only once the add has returned (committed)
+        i += 1
+""")
+
+
+def test_kill_9_mid_add_keeps_every_committed_entry(tmp_path):
+    path = str(tmp_path / "wire.db")
+    script = KILL_SCRIPT.format(paths=sys.path, tests=os.path.dirname(__file__), path=path)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    committed = []
+    try:
+        for line in child.stdout:
+            committed.append(int(line))
+            if len(committed) >= 40:
+                break
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    copy = tmp_path / "after-kill.db"      # as left on disk, log included
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            shutil.copyfile(path + suffix, str(copy) + suffix)
+    with Index.open(copy) as idx:
+        assert all(f"doc/{i}" in idx for i in committed)
+        assert len(idx) >= len(committed)
+        idx.add("after", OTHER)
+    db = sqlite3.connect(copy)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()

@@ -1,0 +1,109 @@
+"""Split a document into paragraphs, keeping where each one came from.
+
+One rule everywhere (library, CLI, index), as DESIGN.md defines it:
+
+1. if the text contains a blank line (a line that is empty or only whitespace, between two
+   lines with text), its paragraphs are the blank-line-separated blocks;
+2. otherwise, if lines start indented -- hard-wrapped wire copy such as Reuters-21578, where
+   a paragraph begins with a newline and three or more spaces (or a tab) -- a paragraph
+   starts at the first line and at each indented line;
+3. otherwise each line is a paragraph.
+
+Blocks are stripped and empty ones dropped. ``para`` is the 0-based index among the rest,
+short ones included: a paragraph with fewer than ``min_words`` whitespace-separated words is
+numbered but not ``matchable`` (a dateline or "Reuter" sign-off must not match everything).
+``start``/``end`` are offsets into the document, so ``document[start:end] == text``, and
+``line`` is the 1-based line where the paragraph starts. ``\\r\\n`` line ends are handled like
+``\\n`` (a ``\\r`` left inside a multi-line block is part of its text, as in the input).
+
+>>> doc = "MOSCOW (Wire) - Talks resumed.\\n\\nThe two delegations met for six hours on Tuesday at the\\nforeign ministry.\\n"
+>>> [(p.para, p.line, p.matchable, p.text[:24]) for p in paragraphs(doc)]
+[(0, 1, False, 'MOSCOW (Wire) - Talks re'), (1, 3, True, 'The two delegations met ')]
+>>> wrapped = "Grain exports rose\\nsharply in March.\\n    Officials said prices\\nwould hold."
+>>> [p.text for p in paragraphs(wrapped, min_words=3)]
+['Grain exports rose\\nsharply in March.', 'Officials said prices\\nwould hold.']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+DEFAULT_MIN_WORDS = 8
+
+# A blank line between two lines with text. `[^\S\n]` is whitespace other than a newline,
+# so "\r\n\r\n" and "\n   \t\n" both count, and the match never runs past the next line.
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+# The next line starts indented: three spaces or a tab (the Reuters-21578 convention is four).
+_INDENTED_START = re.compile(r"\n(?: {3}|\t)")
+_NOT_SPACE = re.compile(r"\S")
+
+
+class Paragraph(NamedTuple):
+    """One paragraph of a document: ``document[start:end] == text``."""
+
+    para: int        # 0-based index among the document's non-empty paragraphs
+    start: int       # offset of the first character in the document
+    end: int         # offset just past the last character
+    line: int        # 1-based line number of ``start``
+    text: str
+    matchable: bool  # False when shorter than ``min_words`` words: numbered, never matched
+
+
+def paragraphs(text: str, min_words: int = DEFAULT_MIN_WORDS) -> list[Paragraph]:
+    """The paragraphs of ``text`` with offsets, line numbers and a ``matchable`` flag.
+
+    >>> [p.text for p in paragraphs("First line of copy.\\r\\nSecond line.\\r\\n")]
+    ['First line of copy.', 'Second line.']
+    >>> paragraphs("   \\n\\n ")
+    []
+    """
+    if min_words < 0:
+        raise ValueError(f"min_words must be >= 0, got {min_words}")
+    first = _NOT_SPACE.search(text)
+    if first is None:
+        return []
+    lo = first.start()
+    hi = len(text.rstrip())
+    out: list[Paragraph] = []
+    line = 1 + text.count("\n", 0, lo)
+    pos = lo  # where `line` was counted up to
+
+    if _BLANK_LINE.search(text, lo, hi):
+        cuts = ((m.start(), m.end()) for m in _BLANK_LINE.finditer(text, lo, hi))
+    elif _INDENTED_START.search(text, lo, hi):
+        cuts = ((m.start(), m.start() + 1) for m in _INDENTED_START.finditer(text, lo, hi))
+    else:
+        cuts = ((i, i + 1) for i in _newlines(text, lo, hi))
+
+    block_start = lo
+    for cut_start, cut_end in cuts:
+        pos, line = _emit(text, block_start, cut_start, pos, line, min_words, out)
+        block_start = cut_end
+    _emit(text, block_start, hi, pos, line, min_words, out)
+    return out
+
+
+def _newlines(text: str, lo: int, hi: int):
+    i = text.find("\n", lo, hi)
+    while i != -1:
+        yield i
+        i = text.find("\n", i + 1, hi)
+
+
+def _emit(text: str, start: int, end: int, pos: int, line: int, min_words: int,
+          out: list[Paragraph]) -> tuple[int, int]:
+    """Strip ``text[start:end]`` and append it as a paragraph unless it is empty.
+
+    Returns the updated (position, line) counter so line numbers cost one pass in total.
+    """
+    block = text[start:end]
+    stripped = block.strip()
+    if not stripped:
+        return pos, line
+    start += len(block) - len(block.lstrip())
+    end = start + len(stripped)
+    line += text.count("\n", pos, start)
+    matchable = min_words == 0 or len(stripped.split(None, min_words - 1)) >= min_words
+    out.append(Paragraph(len(out), start, end, line, stripped, matchable))
+    return start, line

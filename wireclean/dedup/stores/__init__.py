@@ -1,0 +1,127 @@
+"""Where an :class:`~wireclean.dedup.index.Index` keeps what it has seen.
+
+Two stores, one contract:
+
+* :class:`~wireclean.dedup.stores.memory.MemoryStore` -- numpy arrays in this process;
+* :class:`~wireclean.dedup.stores.sqlite.SQLiteStore` -- one SQLite file (WAL), the
+  embedded default for anything persistent, safe to share between processes.
+
+A store receives a :class:`Batch` (signatures of the matchable paragraphs of one or more
+documents) and, in one atomic step, matches each paragraph against everything stored
+before it and/or stores it. It answers with :class:`Hit` rows. Segmentation, canonical
+form and hashing happen before, in the index, so stores deal only in numbers and keys.
+
+>>> cfg = IndexConfig.create(threshold=0.8)
+>>> (cfg.bands, cfg.rows), cfg.num_perm, cfg.shingle_size
+((20, 6), 128, 3)
+>>> cfg.differences(IndexConfig.create(threshold=0.7), ["threshold", "seed"])
+['threshold=0.8 (asked for 0.7)']
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+from ..lsh import DEFAULT_BUCKET_CAP, lsh_params
+from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
+
+__all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
+           "DEFAULT_THRESHOLD"]
+
+#: Estimated Jaccard (or containment on Jaccard's scale) at which paragraphs match.
+DEFAULT_THRESHOLD = 0.8
+
+
+class IndexFormatError(Exception):
+    """A file that cannot be used as this index: not an index, damaged, another format,
+    or built with other parameters. The message is one line and names the file."""
+
+
+class DuplicateKeyError(ValueError):
+    """``add`` was given a key the index already holds (remove it first to replace it)."""
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Everything that must agree between the signatures in an index and new ones.
+
+    ``bands``/``rows`` follow from ``threshold`` and ``num_perm`` (see
+    :func:`~wireclean.dedup.lsh.lsh_params`); a persistent store records them all
+    and refuses to be opened with different values.
+    """
+
+    threshold: float
+    num_perm: int
+    seed: int
+    shingle_size: int
+    bands: int
+    rows: int
+    bucket_cap: int
+    hash_version: int
+
+    @classmethod
+    def create(cls, threshold: float | None = None, num_perm: int | None = None,
+               seed: int | None = None, shingle_size: int | None = None,
+               bucket_cap: int | None = None) -> "IndexConfig":
+        threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
+        num_perm = DEFAULT_NUM_PERM if num_perm is None else int(num_perm)
+        bucket_cap = DEFAULT_BUCKET_CAP if bucket_cap is None else int(bucket_cap)
+        if bucket_cap < 1:
+            raise ValueError(f"bucket_cap must be >= 1, got {bucket_cap}")
+        bands, rows = lsh_params(threshold, num_perm)
+        return cls(threshold=threshold, num_perm=num_perm,
+                   seed=DEFAULT_SEED if seed is None else int(seed),
+                   shingle_size=DEFAULT_SHINGLE_SIZE if shingle_size is None else int(shingle_size),
+                   bands=bands, rows=rows, bucket_cap=bucket_cap, hash_version=HASH_VERSION)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def differences(self, other: "IndexConfig", names: Sequence[str]) -> list[str]:
+        """``name=mine (asked for theirs)`` for each of ``names`` that differs."""
+        out = []
+        for name in names:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine != theirs:
+                out.append(f"{name}={mine} (asked for {theirs})")
+        return out
+
+
+@dataclass
+class Batch:
+    """The matchable paragraphs of one or more documents, ready for a store.
+
+    Paragraph rows are grouped by document, in document order; ``record[i]`` says which
+    document (an index into ``keys``) row i belongs to.
+    """
+
+    keys: list[str]
+    metas: list[Any]
+    record: np.ndarray      # int64, per row
+    para: np.ndarray        # int64, per row: paragraph number in its document
+    sizes: np.ndarray       # int64, per row: shingle count
+    signatures: np.ndarray  # uint32, (rows, num_perm)
+
+    def __len__(self) -> int:
+        return len(self.record)
+
+
+class Hit(NamedTuple):
+    """Row ``row`` of a batch matches paragraph ``key_para`` of document ``key``."""
+
+    row: int
+    key: str
+    key_para: int
+    score: float
+    jaccard: float
+    containment: float
+    meta: Any

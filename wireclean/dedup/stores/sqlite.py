@@ -1,0 +1,565 @@
+"""The SQLite store: a persistent index in one file, shared safely between processes.
+
+Layout (format version 1)::
+
+    wireclean_index(id=1, format, version, threshold, num_perm, seed, shingle_size,
+                    bands, rows, bucket_cap, hash_version)     -- one row: what the file is
+    docs(id INTEGER PRIMARY KEY, key TEXT UNIQUE, meta TEXT)   -- meta as JSON, never pickle
+    paras(id INTEGER PRIMARY KEY, doc, para, shingles, sig BLOB)  -- sig: raw little-endian
+                                                               -- uint32 (numpy tobytes)
+    buckets(bucket, para) PRIMARY KEY (bucket, para), WITHOUT ROWID
+                                  -- bucket: the 64-bit key of one band (band folded in)
+
+The header's ``application_id`` marks the file as wireclean's, so a foreign SQLite
+database is recognised without reading its tables.
+
+Safety:
+
+* WAL journal with ``synchronous=NORMAL``: a commit is in the log before ``add`` returns,
+  so a process killed at any moment (kill -9) loses nothing it committed; an operating
+  system crash or power cut may lose the last commits, never the file.
+* Every write is one ``BEGIN IMMEDIATE`` transaction (the reads it depends on included), so
+  ``check_and_add`` is atomic across processes: two scrapers adding the same story at once
+  cannot both see "new". Waiting writers retry for up to ``BUSY_TIMEOUT_S``.
+* A new file is built under a temporary name and linked into place, so no process ever
+  sees a half-created index, and two processes creating the same path agree on one file.
+* Commits never wait for a checkpoint: a background thread copies the log into the file
+  (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
+* Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, one
+  batch; never the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import struct
+import threading
+import time
+import uuid
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
+from . import Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError
+
+FORMAT = "wireclean-index"
+FORMAT_VERSION = 1
+APPLICATION_ID = 0x57434C4E  # "WCLN"
+BUSY_TIMEOUT_S = 60.0
+CACHE_MB = 64
+MMAP_BYTES = 1 << 30
+WAL_BACKSTOP_PAGES = 50_000   # about 200 MB of log
+WAL_KEEP_BYTES = 64 << 20
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_IN_CHUNK = 500  # parameters per IN (...) list; old SQLite builds allow only 999
+_SIG_DTYPE = np.dtype("<u4")
+
+_SCHEMA = f"""
+CREATE TABLE wireclean_index (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    format TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    threshold REAL NOT NULL,
+    num_perm INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    shingle_size INTEGER NOT NULL,
+    bands INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    bucket_cap INTEGER NOT NULL,
+    hash_version INTEGER NOT NULL
+);
+CREATE TABLE docs (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, meta TEXT);
+CREATE TABLE paras (
+    id INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL,
+    para INTEGER NOT NULL,
+    shingles INTEGER NOT NULL,
+    sig BLOB NOT NULL
+);
+CREATE INDEX paras_by_doc ON paras (doc);
+CREATE TABLE buckets (
+    bucket INTEGER NOT NULL,
+    para INTEGER NOT NULL,
+    PRIMARY KEY (bucket, para)
+) WITHOUT ROWID;
+PRAGMA application_id = {APPLICATION_ID};
+PRAGMA user_version = {FORMAT_VERSION};
+"""
+
+
+def _chunks(values: list, size: int = _IN_CHUNK):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class SQLiteStore:
+    """An index kept in one SQLite file. Use :meth:`open`."""
+
+    def __init__(self, path: str, conn: sqlite3.Connection, config: IndexConfig):
+        self.path = path
+        self.location = path
+        self.config = config
+        self._conn = conn
+        self._hasher = BandHasher(config.bands, config.rows, config.seed)
+        self._checkpointer: _Checkpointer | None = None
+
+    # ---- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, wanted: IndexConfig,
+             given: Mapping[str, Any] | None = None) -> "SQLiteStore":
+        """Open the index at ``path``, creating it with ``wanted`` when the file is missing.
+
+        ``given`` names the parameters the caller chose explicitly; an existing index must
+        agree with them (others are taken from the file).
+        """
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            _create(path, wanted)
+        _check_header(path)
+        conn = _connect(path)
+        try:
+            config = _read_config(path, conn)
+            names = [n for n in (given or {}) if n in IndexConfig.names()]
+            diffs = config.differences(wanted, names)
+            if diffs:
+                raise IndexFormatError(
+                    f"{path}: index was built with {', '.join(diffs)}; open it without "
+                    f"those arguments or build a new index")
+            if config.hash_version != wanted.hash_version:
+                raise IndexFormatError(
+                    f"{path}: signatures were made by hash version {config.hash_version}, "
+                    f"this wireclean makes version {wanted.hash_version}; rebuild the index")
+            # Indexes are created in WAL mode; a copy that lost it (an old backup tool,
+            # say) gets it back -- only now that the file is known to be ours.
+            with _errors(path):
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn, config)
+
+    def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        self._conn.close()
+
+    def _committed(self) -> None:
+        """After each write: let the background checkpointer know the log grew."""
+        if self._checkpointer is None:
+            self._checkpointer = _Checkpointer(self.path)
+        self._checkpointer.poke()
+
+    # ---- reading ----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        with _errors(self.path):
+            return self._conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def __contains__(self, key: str) -> bool:
+        with _errors(self.path):
+            return self._conn.execute("SELECT 1 FROM docs WHERE key = ?", (key,)).fetchone() is not None
+
+    # ---- the one atomic step ----------------------------------------------------------
+
+    def process(self, batch: Batch, *, add: bool, query: bool) -> list[Hit]:
+        """Match and/or store one batch in a single transaction."""
+        metas = [None if m is None else _to_json(k, m) for k, m in zip(batch.keys, batch.metas)] if add else None
+        keys64 = self._hasher.keys(batch.signatures) if len(batch) else np.empty((0, self.config.bands), np.uint64)
+        buckets = keys64.view(np.int64)
+        conn = self._conn
+        with _errors(self.path):
+            conn.execute("BEGIN IMMEDIATE" if add else "BEGIN")
+            try:
+                hits = self._process(batch, buckets, metas, add=add, query=query)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        if add:
+            self._committed()
+        return hits
+
+    def _process(self, batch: Batch, buckets: np.ndarray, metas, *, add: bool, query: bool) -> list[Hit]:
+        conn = self._conn
+        n, bands = buckets.shape
+        cap = self.config.bucket_cap
+        if add:
+            self._refuse_duplicates(batch.keys)
+        # Existing entries sharing a bucket with each (row, band).
+        q, found, existing = self._lookup(buckets.reshape(-1))
+        rows = q // bands
+        cand = found
+        para_base = None
+        if add:
+            later, earlier, rank = batch_pairs(buckets, batch.record, cap)
+            doc_base = conn.execute("SELECT coalesce(max(id), 0) FROM docs").fetchone()[0] + 1
+            para_base = conn.execute("SELECT coalesce(max(id), 0) FROM paras").fetchone()[0] + 1
+            para_ids = para_base + np.arange(n, dtype=np.int64)
+            doc_ids = doc_base + np.arange(len(batch.keys), dtype=np.int64)
+            conn.executemany("INSERT INTO docs (id, key, meta) VALUES (?, ?, ?)",
+                             zip(doc_ids.tolist(), batch.keys, metas))
+            sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
+            conn.executemany(
+                "INSERT INTO paras (id, doc, para, shingles, sig) VALUES (?, ?, ?, ?, ?)",
+                zip(para_ids.tolist(), doc_ids[batch.record].tolist(), batch.para.tolist(),
+                    batch.sizes.tolist(), (row.tobytes() for row in sigs)))
+            # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
+            room = existing.reshape(n, bands) + rank < cap
+            r, b = np.nonzero(room)
+            new_buckets = buckets[r, b]
+            order = np.argsort(new_buckets, kind="stable")  # B-tree friendly order
+            conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
+                             zip(new_buckets[order].tolist(), para_ids[r[order]].tolist()))
+            if query:
+                rows = np.concatenate((rows, later))
+                cand = np.concatenate((found, para_ids[earlier]))
+        if not query:
+            return []
+        return self._verify(batch, rows, cand, para_base if add else None, metas)
+
+    def _refuse_duplicates(self, keys: list[str]) -> None:
+        seen = set()
+        for key in keys:
+            if key in seen:
+                raise DuplicateKeyError(f"key {key!r} appears twice in one batch")
+            seen.add(key)
+        for chunk in _chunks(list(seen)):
+            row = self._conn.execute(
+                f"SELECT key FROM docs WHERE key IN ({_marks(len(chunk))}) LIMIT 1", chunk).fetchone()
+            if row is not None:
+                raise DuplicateKeyError(f"key {row[0]!r} is already in the index")
+
+    def _lookup(self, flat: np.ndarray):
+        """(query positions, para ids, count per query key) for int64 bucket keys."""
+        count = np.zeros(len(flat), dtype=np.int64)
+        if len(flat) == 0:
+            e = np.empty(0, np.int64)
+            return e, e, count
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        got_b: list[int] = []
+        got_p: list[int] = []
+        for chunk in _chunks(uniq.tolist()):
+            for bucket, para in self._conn.execute(
+                    f"SELECT bucket, para FROM buckets WHERE bucket IN ({_marks(len(chunk))})", chunk):
+                got_b.append(bucket)
+                got_p.append(para)
+        if not got_b:
+            e = np.empty(0, np.int64)
+            return e, e, count
+        fb = np.asarray(got_b, dtype=np.int64)
+        fp = np.asarray(got_p, dtype=np.int64)
+        order = np.argsort(fb, kind="stable")
+        fb, fp = fb[order], fp[order]
+        lo = np.searchsorted(fb, uniq, side="left")
+        hi = np.searchsorted(fb, uniq, side="right")
+        per_key = (hi - lo)[inverse]
+        count[:] = per_key
+        has = np.flatnonzero(per_key)
+        reps = per_key[has]
+        rep = np.repeat(has, reps)
+        offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+        return rep.astype(np.int64), fp[lo[inverse[rep]] + offs], count
+
+    def _fetch(self, ids: np.ndarray):
+        """Stored paragraphs by id: (ids sorted, doc, para, shingles, signatures)."""
+        got: list[tuple] = []
+        for chunk in _chunks(ids.tolist()):
+            got.extend(self._conn.execute(
+                f"SELECT id, doc, para, shingles, sig FROM paras WHERE id IN ({_marks(len(chunk))})",
+                chunk))
+        got.sort()
+        cols = list(zip(*got)) or [(), (), (), (), ()]
+        return (np.asarray(cols[0], dtype=np.int64), np.asarray(cols[1], dtype=np.int64),
+                np.asarray(cols[2], dtype=np.int64), np.asarray(cols[3], dtype=np.int64),
+                _signatures(self.path, list(cols[4]), self.config.num_perm))
+
+    def _verify(self, batch: Batch, rows: np.ndarray, cand: np.ndarray,
+                new_base: int | None, metas: list[str | None] | None) -> list[Hit]:
+        """Verify (row, paragraph id) candidates; ids >= ``new_base`` are this batch's
+        (``metas``: their meta as stored, so every match's meta reads back the same)."""
+        rows, cand = unique_pairs(rows, cand)
+        if len(rows) == 0:
+            return []
+        new_base = np.iinfo(np.int64).max if new_base is None else new_base
+        is_new = cand >= new_base
+        s_ids, s_doc, s_para, s_size, s_sig = self._fetch(np.unique(cand[~is_new]))
+        pos = np.minimum(np.searchsorted(s_ids, cand), max(len(s_ids) - 1, 0))
+        present = is_new | ((s_ids[pos] == cand) if len(s_ids) else False)
+        # A candidate removed since its bucket was read simply drops out.
+        rows, cand, is_new, pos = rows[present], cand[present], is_new[present], pos[present]
+        batch_row = np.where(is_new, cand - np.where(is_new, new_base, 0), 0)
+        cand_sig = batch.signatures[batch_row].copy()
+        cand_size = batch.sizes[batch_row].copy()
+        if len(s_ids):
+            old = ~is_new
+            cand_sig[old] = s_sig[pos[old]]
+            cand_size[old] = s_size[pos[old]]
+        v = verify(rows, cand, batch.signatures[rows], cand_sig, batch.sizes[rows], cand_size,
+                   self.config.threshold, bits=32)
+        if len(v.row) == 0:
+            return []
+        v = best_first(v)
+        v_new = v.id >= new_base
+        v_pos = np.minimum(np.searchsorted(s_ids, v.id), max(len(s_ids) - 1, 0))
+        docs = sorted(set(s_doc[v_pos[~v_new]].tolist())) if len(s_ids) else []
+        info: dict[int, tuple[str, Any]] = {}
+        for chunk in _chunks(docs):
+            for doc_id, key, meta in self._conn.execute(
+                    f"SELECT id, key, meta FROM docs WHERE id IN ({_marks(len(chunk))})", chunk):
+                info[doc_id] = (key, None if meta is None else json.loads(meta))
+        out = []
+        for k, (row, pid, new) in enumerate(zip(v.row.tolist(), v.id.tolist(), v_new.tolist())):
+            if new:
+                r = pid - new_base
+                rec = int(batch.record[r])
+                key, key_para = batch.keys[rec], int(batch.para[r])
+                meta = None if metas[rec] is None else json.loads(metas[rec])
+            else:
+                p = int(v_pos[k])
+                key, meta = info[int(s_doc[p])]
+                key_para = int(s_para[p])
+            out.append(Hit(row, key, key_para, float(v.score[k]), float(v.jaccard[k]),
+                           float(v.containment[k]), meta))
+        return out
+
+    # ---- removing ---------------------------------------------------------------------
+
+    def remove(self, key: str) -> bool:
+        conn = self._conn
+        with _errors(self.path):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    conn.execute("ROLLBACK")
+                    return False
+                doc = row[0]
+                stored = conn.execute("SELECT id, sig FROM paras WHERE doc = ?", (doc,)).fetchall()
+                if stored:
+                    ids = np.asarray([s[0] for s in stored], dtype=np.int64)
+                    sigs = _signatures(self.path, [s[1] for s in stored], self.config.num_perm)
+                    buckets = self._hasher.keys(sigs).view(np.int64)
+                    conn.executemany("DELETE FROM buckets WHERE bucket = ? AND para = ?",
+                                     zip(buckets.reshape(-1).tolist(),
+                                         np.repeat(ids, buckets.shape[1]).tolist()))
+                    conn.execute("DELETE FROM paras WHERE doc = ?", (doc,))
+                conn.execute("DELETE FROM docs WHERE id = ?", (doc,))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        self._committed()
+        return True
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+class _Checkpointer:
+    """Copies the write-ahead log into the database from a background thread.
+
+    SQLite would otherwise do it inside whichever commit crosses the log-size limit, and
+    that commit would wait for the copy and an fsync (tens of ms here) -- the p99 of
+    ``check_and_add``. Checkpoints are PASSIVE: they never block readers or writers,
+    and several processes each running one simply take turns.
+    """
+
+    EVERY_S = 0.5
+
+    def __init__(self, path: str):
+        self._path = path
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"wireclean-checkpoint {path}",
+                                        daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error:
+            return  # the writer's own limit (WAL_BACKSTOP_PAGES) still bounds the log
+        try:
+            while not self._stopping:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    break
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    pass  # busy or damaged: the next write retries; errors surface there
+                # Batch the work: at most one checkpoint per EVERY_S under steady writes.
+                time.sleep(self.EVERY_S)
+        finally:
+            conn.close()
+
+
+class _errors:
+    """Turn SQLite's exceptions into one-line errors that name the file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or not isinstance(exc, sqlite3.Error):
+            return False
+        text = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+            raise TimeoutError(f"{self.path}: index is locked by another process "
+                               f"(waited {BUSY_TIMEOUT_S:.0f} s)") from None
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in text:
+            raise PermissionError(f"{self.path}: index is read-only") from None
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            raise IndexFormatError(f"{self.path}: damaged index ({text})") from None
+        if "malformed" in text or "not a database" in text:
+            raise IndexFormatError(f"{self.path}: damaged index ({text})") from None
+        return False
+
+
+def _to_json(key: str, meta: Any) -> str:
+    try:
+        return json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"meta of {key!r} cannot be stored in an index file: {exc}") from None
+
+
+def _signatures(path: str, blobs: list[bytes], num_perm: int) -> np.ndarray:
+    if not blobs:
+        return np.empty((0, num_perm), dtype=np.uint32)
+    raw = b"".join(blobs)
+    if len(raw) != len(blobs) * num_perm * 4 or any(len(b) != num_perm * 4 for b in blobs):
+        raise IndexFormatError(f"{path}: damaged index (a stored signature has the wrong size)")
+    return np.frombuffer(raw, dtype=_SIG_DTYPE).reshape(len(blobs), num_perm).astype(np.uint32)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # isolation_level=None: transactions are ours (BEGIN IMMEDIATE ... COMMIT).
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        with _errors(path):
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA cache_size = {-CACHE_MB * 1024}")
+            # Read pages through the OS page cache without a syscall each.
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            # Checkpoints run in the background (_Checkpointer); this only bounds the log
+            # if that thread cannot keep up.
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}")
+            # A log reused after a checkpoint is cut back to this size, not kept at its peak.
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_KEEP_BYTES}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_header(path: str) -> None:
+    """Refuse, by the file's first 100 bytes, anything that is not a whole wireclean index."""
+    if os.path.isdir(path):
+        raise IndexFormatError(f"{path}: is a directory, not an index file")
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        header = f.read(100)
+    if size == 0:
+        raise IndexFormatError(f"{path}: empty file, not an index (delete it to create a new index)")
+    if not header.startswith(_SQLITE_MAGIC):
+        raise IndexFormatError(f"{path}: not a wireclean index (not an SQLite database)")
+    if len(header) < 100:
+        raise IndexFormatError(f"{path}: truncated index ({size} bytes)")
+    (app_id,) = struct.unpack(">I", header[68:72])
+    if app_id != APPLICATION_ID:
+        raise IndexFormatError(f"{path}: an SQLite database but not a wireclean index")
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    change, pages, valid_for = struct.unpack(">I", header[24:28]) + struct.unpack(
+        ">I", header[28:32]) + struct.unpack(">I", header[92:96])
+    # The page count in the header is trusted by SQLite only when the two counters agree.
+    # While a write-ahead log exists, a checkpoint may be extending the file: skip then.
+    wal = path + "-wal"
+    if pages and change == valid_for and pages * page_size > size and not (
+            os.path.exists(wal) and os.path.getsize(wal) > 0):
+        raise IndexFormatError(
+            f"{path}: truncated index ({size} bytes, its header says {pages * page_size})")
+
+
+def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
+    try:
+        row = conn.execute("SELECT * FROM wireclean_index WHERE id = 1").fetchone()
+        names = [d[0] for d in conn.execute("SELECT * FROM wireclean_index LIMIT 0").description]
+    except sqlite3.DatabaseError as exc:
+        if "no such table" in str(exc):
+            raise IndexFormatError(f"{path}: not a wireclean index (no wireclean_index table)") from None
+        raise IndexFormatError(f"{path}: damaged index ({exc})") from None
+    if row is None:
+        raise IndexFormatError(f"{path}: damaged index (its wireclean_index row is missing)")
+    stored = dict(zip(names, row))
+    if stored.get("format") != FORMAT:
+        raise IndexFormatError(f"{path}: not a wireclean index (format {stored.get('format')!r})")
+    version = stored.get("version")
+    if version != FORMAT_VERSION:
+        which = "an older" if isinstance(version, int) and version < FORMAT_VERSION else "a newer"
+        raise IndexFormatError(
+            f"{path}: index has {which} format (version {version}); this wireclean reads "
+            f"version {FORMAT_VERSION}" + ("; rebuild it with `wireclean index add`"
+                                          if which == "an older" else "; upgrade wireclean"))
+    try:
+        return IndexConfig(**{name: stored[name] for name in IndexConfig.names()})
+    except KeyError as exc:
+        raise IndexFormatError(f"{path}: damaged index (no {exc.args[0]} recorded)") from None
+
+
+def _create(path: str, config: IndexConfig) -> None:
+    """Build an empty index beside ``path`` and link it into place unless one appeared."""
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise OSError(f"{path}: cannot create index ({exc})") from None
+    try:
+        conn.executescript(_SCHEMA)
+        conn.execute(
+            "INSERT INTO wireclean_index (id, format, version, threshold, num_perm, seed, "
+            "shingle_size, bands, rows, bucket_cap, hash_version) VALUES (1,?,?,?,?,?,?,?,?,?,?)",
+            (FORMAT, FORMAT_VERSION, config.threshold, config.num_perm, config.seed,
+             config.shingle_size, config.bands, config.rows, config.bucket_cap,
+             config.hash_version))
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.close()
+        try:
+            os.link(tmp, path)      # fails if another process created `path` meanwhile
+        except FileExistsError:
+            pass
+        except OSError:             # file systems without hard links
+            if not os.path.exists(path):
+                os.replace(tmp, path)
+    finally:
+        conn.close()
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
