@@ -85,3 +85,22 @@ class Spinner:
             else:
                 words.insert(i, self.rng.choice(["also", "reportedly", "still", "now"]))
         return " ".join(words)
+
+    def trim(self, text: str) -> str:
+        """A reprint's trim or extension with no spinning: the same sentence-level step,
+        with the same odds, as the end of :meth:`spin` (lede dropped or tail cut when there
+        are more than three sentences, else a sentence of furniture added, or kept whole),
+        so spun and unspun copies differ only by the spinning.
+
+        >>> Spinner(seed=1).trim("Talks resumed. Both sides met. Ports stay shut. Prices rose.")
+        'Both sides met. Ports stay shut. Prices rose.'
+        """
+        sentences = _SENTENCE_END.split(text)
+        roll = self.rng.random()
+        if len(sentences) > 3 and roll < 0.3:
+            sentences = sentences[1:]
+        elif len(sentences) > 3 and roll < 0.6:
+            sentences = sentences[:-1]
+        elif roll < 0.8:
+            sentences.append(self.rng.choice(_FILLER))
+        return " ".join(sentences)

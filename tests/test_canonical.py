@@ -37,6 +37,8 @@ SAME = [
     ("the war\u200bzone", "the warzone"),
     ("  Talks\r\n\tresumed  \n", "Talks resumed"),
     ("TALKS RESUMED", "talks resumed"),
+    ("ＵＳ talks", "US talks"),
+    ("Ｕ．Ｓ．-led talks", "U.S.-led talks"),
 ]
 
 # (a, b): must stay apart.
@@ -48,6 +50,7 @@ DIFFERENT = [
     ("Prussian federation of states", "Prussia of states"),
     ("talks resumed", "resumed talks"),
     ("ticket price 5.20", "ticket price 520"),
+    ("against the\n\n\n\n\n\nRussian Federation", "against Russia"),
 ]
 
 
@@ -151,6 +154,11 @@ def test_repair_is_skipped_for_plain_ascii(monkeypatch):
 def test_repair_matches_fix_encoding_pass():
     broken = "Talks in Gen&#232;ve resumed,\u200b officials said\u00a0today."
     assert canonical(broken) == canonical(wireclean.fix(broken, select=["encoding"]))
+
+
+def test_text_that_is_not_valid_unicode_still_folds():
+    # A lone surrogate, as a surrogateescape decoder leaves for a stray byte.
+    assert canonical("grain\udc80exports rose") == "grain exports rose"
 
 
 def test_long_text_is_linear():

@@ -10,6 +10,8 @@ import threading
 import datasketch
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wireclean.dedup import minhash
 from wireclean.dedup.minhash import EMPTY_VALUE, MinHasher, MinHashParams, jaccard
@@ -45,6 +47,26 @@ def test_signatures_equal_datasketch_minhash_on_the_same_shingles(num_perm, seed
     assert sig.shape == (len(PARAS), num_perm) and sig.dtype == np.uint32
     for text, row in zip(PARAS, sig):
         assert np.array_equal(row, datasketch_reference(hasher, text)), text
+
+
+_words = st.sampled_from(["grain", "U.S.", "USA", "-led", "talks", "Erdoğan", "“deal”", "—",
+                          "5.2%", "Russian", "Federation", "the", "\u00a0", "\n", "ﬁnal", "é"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_words, max_size=25).map(" ".join) | st.text(max_size=40), max_size=5),
+       st.integers(1, 5))
+def test_any_texts_match_datasketch(texts, shingle_size):
+    hasher = MinHasher(num_perm=16, seed=3, shingle_size=shingle_size)
+    sig = hasher.signatures(texts)
+    for text, row in zip(texts, sig):
+        assert np.array_equal(row, datasketch_reference(hasher, text))
+
+
+def test_no_texts():
+    hasher = MinHasher(num_perm=8)
+    assert hasher.signatures([]).shape == (0, 8)
+    assert hasher.shingle_hashes([]) == []
 
 
 @pytest.mark.parametrize("seed", [0, 1, 99])
@@ -179,6 +201,8 @@ def test_params_and_validation():
     assert hasher.params == MinHashParams(num_perm=64, seed=3, shingle_size=4)
     assert hasher.params._asdict() == {"num_perm": 64, "seed": 3, "shingle_size": 4}
     assert MinHasher().params == (128, 1, minhash.DEFAULT_SHINGLE_SIZE)
+    numpy_ints = MinHasher(num_perm=np.int64(64), seed=np.uint32(3), shingle_size=4)
+    assert numpy_ints.params == hasher.params
     for bad in ({"num_perm": 0}, {"num_perm": 2.0}, {"seed": -1}, {"seed": 2**32},
                 {"shingle_size": 0}, {"shingle_size": 17}, {"shingle_size": True}):
         with pytest.raises(ValueError):

@@ -10,3 +10,5 @@ re-exported here, so the name ``canonical`` keeps meaning the module.
 from .minhash import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION,
                       MinHasher, MinHashParams)
 from .segment import DEFAULT_MIN_WORDS, Paragraph, paragraphs
+from .index import Index, Match
+from .stores import DuplicateKeyError, IndexFormatError

@@ -43,7 +43,6 @@ __all__ = ["canonical", "canonical_bytes", "canonical_joined", "canonical_many"]
 # that itself holds \x01 has it turned into a space first.
 _SEP = "\x01"
 _JOIN = " \x01 "
-_JOIN_B = b" \x01 "
 
 # ---- bytes steps (every text ends up here) -----------------------------------------------
 
@@ -71,7 +70,8 @@ def _word_start(m: re.Match) -> bool:
 def _rusfed(m: re.Match) -> bytes:
     # The spinner writes "Russian Federation" for a bare "Russia"; with its article it is
     # a legitimate name ("the Central Bank of the Russian Federation") and is kept.
-    if not _word_start(m) or m.string[max(0, m.start() - 8):m.start()].rstrip(b" ").endswith(b" the"):
+    before = m.string[max(0, m.start() - 32):m.start()].rstrip(b" ")
+    if not _word_start(m) or before.endswith(b" the"):
         return m.group(0)
     return b"russia"
 
@@ -102,7 +102,7 @@ def _fold_lower_b(b: bytes) -> bytes:
 
 
 def _fold_ascii(b: bytes) -> bytes:
-    """Fold a chunk of ASCII texts (joined by _JOIN_B)."""
+    """Fold a chunk of ASCII texts (joined by _JOIN, encoded)."""
     if b"U.S" in b:
         b = _DOTTED_US_B.sub(b" USA ", b)
     if b"U.K." in b:
@@ -127,15 +127,16 @@ _FORMAT = regex.compile(r"\p{Cf}+")
 def _fold_unicode(text: str) -> bytes:
     """Fold a chunk of texts (joined by _JOIN), some of them non-ASCII.
 
-    Same steps as the ASCII path, with the Unicode ones first: compatibility forms and
-    accents split off (NFKD) and dropped, non-ASCII punctuation and symbols to spaces.
-    Case is folded last, after the upper-case entity tokens have been found.
+    Same steps as the ASCII path, with the Unicode ones added: compatibility forms and
+    accents split off (NFKD) and dropped, non-ASCII punctuation, symbols and anything
+    else that is not a letter or digit (lone surrogates included) to spaces. Case is
+    folded last, after the upper-case entity tokens have been found.
     """
+    text = unicodedata.normalize("NFKD", text)  # leaves ASCII alone, so the steps agree
     if "U.S" in text:
         text = _DOTTED_US.sub(" USA ", text)
     if "U.K." in text:
         text = _DOTTED_UK.sub(" UK ", text)
-    text = unicodedata.normalize("NFKD", text)
     text = _MARKS.sub("", text)
     text = _FORMAT.sub("", text)
     text = _NON_ASCII_NON_WORD.sub(" ", text)

@@ -47,6 +47,7 @@ MinHashParams(num_perm=64, seed=1, shingle_size=3)
 
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -187,6 +188,16 @@ def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
 
 
+def _checked_int(name: str, value, lo: int, hi: int) -> int:
+    """``value`` as an int in [lo, hi] (numpy integers welcome, bools and floats not)."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise ValueError(f"{name} must be an integer from {lo} to {hi}, got {value!r}")
+    value = operator.index(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer from {lo} to {hi}, got {value!r}")
+    return value
+
+
 class MinHasher:
     """Signatures for paragraphs: ``signatures(texts) -> (n, num_perm) uint32``.
 
@@ -196,13 +207,9 @@ class MinHasher:
 
     def __init__(self, num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED,
                  shingle_size: int = DEFAULT_SHINGLE_SIZE):
-        if isinstance(num_perm, bool) or not isinstance(num_perm, int) or num_perm < 1:
-            raise ValueError(f"num_perm must be a positive integer, got {num_perm!r}")
-        if isinstance(shingle_size, bool) or not isinstance(shingle_size, int) \
-                or not 1 <= shingle_size <= 16:
-            raise ValueError(f"shingle_size must be an integer from 1 to 16, got {shingle_size!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-            raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+        num_perm = _checked_int("num_perm", num_perm, 1, 1 << 20)
+        seed = _checked_int("seed", seed, 0, (1 << 32) - 1)
+        shingle_size = _checked_int("shingle_size", shingle_size, 1, 16)
         self.num_perm = num_perm
         self.seed = seed
         self.shingle_size = shingle_size
@@ -366,7 +373,7 @@ class MinHasher:
         starts = ends - counts
         live = np.flatnonzero(counts)
         live_ends = ends[live]
-        buf = np.empty((self.num_perm, _BLOCK), dtype=np.uint32)
+        buf = np.empty((self.num_perm, min(_BLOCK, len(hashes))), dtype=np.uint32)
         a, b = self._a, self._b
         i = 0
         while i < len(live):

@@ -16,7 +16,8 @@ numbered but not ``matchable`` (a dateline or "Reuter" sign-off must not match e
 ``line`` is the 1-based line where the paragraph starts. ``\\r\\n`` line ends are handled like
 ``\\n`` (a ``\\r`` left inside a multi-line block is part of its text, as in the input).
 
->>> doc = "MOSCOW (Wire) - Talks resumed.\\n\\nThe two delegations met for six hours on Tuesday at the\\nforeign ministry.\\n"
+>>> doc = ("MOSCOW (Wire) - Talks resumed.\\n\\n"
+...        "The two delegations met for six hours on Tuesday at the\\nforeign ministry.\\n")
 >>> [(p.para, p.line, p.matchable, p.text[:24]) for p in paragraphs(doc)]
 [(0, 1, False, 'MOSCOW (Wire) - Talks re'), (1, 3, True, 'The two delegations met ')]
 >>> wrapped = "Grain exports rose\\nsharply in March.\\n    Officials said prices\\nwould hold."
