@@ -342,7 +342,7 @@ def test_a_long_single_line_takes_linear_time():
     line = sentence * 3000  # about 200,000 characters, 15,000 changes
     started = time.perf_counter()
     out = fix(line)
-    assert time.perf_counter() - started < 20
+    assert time.perf_counter() - started < 60   # a blow-up guard, not a speed claim
     assert out == ("Officials said it’s “done” at 10\u00a0000 feet & It’s The end. " * 3000)
 
 
