@@ -121,18 +121,13 @@ def test_batches_of_any_texts_equal_one_at_a_time(texts):
         assert not any(c in b for c in b"\t\n\r\x0b\x0c\x01")
 
 
-def _fix_repairs(broken: str, clean: str) -> bool:
-    return wireclean.fix(broken) == clean
-
-
 @pytest.mark.parametrize("broken, clean", [
     ("It\u00e2\u20ac\u2122s a deal, he said.", "It’s a deal, he said."),     # mojibake
     ("Talks in Gen&#232;ve resumed.", "Talks in Genève resumed."),           # HTML entity
-    ("The \u0421yrian Observatory said.", "The Syrian Observatory said."),   # Cyrillic С
+    ("The \u0421entral Bank said.", "The Central Bank said."),             # Cyrillic С
 ])
 def test_encoding_damage_is_repaired_before_hashing(broken, clean):
-    if not _fix_repairs(broken, clean):
-        pytest.skip("fix's encoding pass does not repair this yet")
+    assert wireclean.fix(broken) == clean
     assert canonical(broken) == canonical(clean)
 
 

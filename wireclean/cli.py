@@ -30,7 +30,7 @@ from .fix import Fixer, UnknownRuleError, select_rules
 from .fix.pipeline import STYLES
 
 # name -> "module:attribute" of a click command, imported on first use.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {"dedup": "wireclean.dedup_cli:dedup", "index": "wireclean.dedup_cli:index"}
 
 
 class _Group(click.Group):
