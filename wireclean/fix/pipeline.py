@@ -173,6 +173,7 @@ class Fixer:
     def fix_and_explain(self, text: str, frozen: Sequence[tuple[int, int]] = ()) -> FixResult:
         """Fix ``text``; never edit inside the ``frozen`` spans (input offsets)."""
         ctx = self.context
+        frozen = _merged(frozen)
         history: list[_Applied] = []
         changes: list[Change] = []
         current = text
@@ -211,11 +212,25 @@ def _forward(history: list[_Applied], p: int, is_end: bool) -> int:
     return p
 
 
+def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _touches(frozen: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    for a, b in frozen:
-        if start < b and a < end or (start == end and a < start < b):
-            return True
-    return False
+    """Does [start, end) overlap a frozen span? ``frozen`` is sorted and non-overlapping."""
+    # Only the last span starting before ``end`` can overlap: a large Markdown file has
+    # thousands of frozen spans, and every edit asks.
+    i = bisect_right(frozen, (end, -1)) - 1
+    if i < 0:
+        return False
+    a, b = frozen[i]
+    return (start < b and a < end) or (start == end and a < start < b)
 
 
 def _family_rules() -> dict[str, frozenset[str]]:
