@@ -1,0 +1,141 @@
+"""End-to-end speed of ``wireclean dedup``: MB/s with --jobs 1 and --jobs 2, and peak RSS.
+
+Two corpora, both written under ``benchmarks/out/`` (gitignored; the data is research-only):
+
+* ``dedup_real.jsonl`` -- every article of the real corpora in ``../shared/data``;
+* ``dedup_synth_<N>mb.jsonl`` -- about N MB (default 500) of articles made by resampling
+  the real corpora's paragraphs (5 to 15 per article), a third of them passed through
+  :class:`spinner.Spinner` (entity swaps, synonyms, spacing damage, trims and additions)
+  so the corpus holds syndication-like near copies as well as exact ones. Seeded.
+
+Each run is the real command line in a fresh process (``wireclean dedup FILE --jobs J
+--report OUT``, the report written to ``benchmarks/out/``), timed wall-clock; peak RSS is
+the largest resident set of that command's processes (``os.wait4``'s rusage, which covers
+the pool workers it waited for). MB are 10**6 bytes of the input file.
+
+    .venv/bin/python benchmarks/bench_dedup.py                 # real: 3 runs, synth 500 MB: 1 run
+    .venv/bin/python benchmarks/bench_dedup.py --size-mb 50 --runs 3 --synth-runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpora import OUT_DIR, DataMissing, iter_articles, resolve_data_dir  # noqa: E402
+from spinner import Spinner  # noqa: E402
+
+WIRECLEAN = Path(sys.executable).with_name("wireclean")
+
+
+def write_real(data: Path) -> Path:
+    path = OUT_DIR / "dedup_real.jsonl"
+    if not path.exists():
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            for corpus, article_id, text in iter_articles(data):
+                f.write(json.dumps({"id": f"{corpus}/{article_id}", "text": text},
+                                   ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    return path
+
+
+def write_synth(data: Path, size_mb: int, seed: int = 7) -> Path:
+    path = OUT_DIR / f"dedup_synth_{size_mb}mb.jsonl"
+    if path.exists():
+        return path
+    from wireclean.dedup.segment import paragraphs
+
+    pool = [p.text for _, _, text in iter_articles(data) for p in paragraphs(text)]
+    rng = random.Random(seed)
+    spinner = Spinner(seed)
+    target = size_mb * 10**6
+    written = n = 0
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        while written < target:
+            paras = [rng.choice(pool) for _ in range(rng.randint(5, 15))]
+            paras = [spinner.spin(p) if rng.random() < 0.33 else p for p in paras]
+            line = json.dumps({"id": f"synth/{n}", "text": "\n\n".join(paras)},
+                              ensure_ascii=False) + "\n"
+            f.write(line)
+            written += len(line.encode("utf-8"))
+            n += 1
+    os.replace(tmp, path)
+    return path
+
+
+def run_once(corpus: Path, jobs: int) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit code) of one ``wireclean dedup`` run."""
+    report = OUT_DIR / f"{corpus.stem}.j{jobs}.report.jsonl"
+    cmd = [str(WIRECLEAN), "dedup", str(corpus), "--jobs", str(jobs), "-q",
+           "--report", str(report)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}")
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def measure(corpus: Path, runs: int, jobs_list: list[int]) -> dict:
+    mb = corpus.stat().st_size / 1e6
+    out = {"corpus": corpus.name, "mb": round(mb, 1), "runs": runs, "jobs": {}}
+    for jobs in jobs_list:
+        times, rss = [], []
+        for _ in range(runs):
+            seconds, peak, _ = run_once(corpus, jobs)
+            times.append(seconds)
+            rss.append(peak)
+        med = statistics.median(times)
+        out["jobs"][jobs] = {"seconds": [round(t, 2) for t in times],
+                             "median_s": round(med, 2), "mb_per_s": round(mb / med, 2),
+                             "peak_rss_mb": round(max(rss))}
+        print(f"{corpus.name}: {mb:.1f} MB --jobs {jobs}: median {med:.2f} s of {runs} "
+              f"-> {mb / med:.2f} MB/s, peak RSS {max(rss):.0f} MB", flush=True)
+    if 1 in out["jobs"] and 2 in out["jobs"]:
+        out["speedup_j2"] = round(out["jobs"][1]["median_s"] / out["jobs"][2]["median_s"], 2)
+        print(f"  --jobs 2 speedup: {out['speedup_j2']:.2f}x", flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", metavar="DIR")
+    parser.add_argument("--size-mb", type=int, default=500,
+                        help="size of the generated corpus (default 500; 0 skips it)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per setting, real corpora")
+    parser.add_argument("--synth-runs", type=int, default=1,
+                        help="runs per setting, generated corpus (default 1)")
+    parser.add_argument("--jobs", type=int, action="append", help="default: 1 and 2")
+    args = parser.parse_args()
+    try:
+        data = resolve_data_dir(args.data)
+    except DataMissing as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    jobs_list = args.jobs or [1, 2]
+    results = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
+               "real": measure(write_real(data), args.runs, jobs_list)}
+    if args.size_mb:
+        t = time.perf_counter()
+        synth = write_synth(data, args.size_mb)
+        print(f"generated {synth.name} in {time.perf_counter() - t:.0f} s", flush=True)
+        results["synth"] = measure(synth, args.synth_runs, jobs_list)
+    results["loadavg_after"] = os.getloadavg()
+    (OUT_DIR / "bench_dedup.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

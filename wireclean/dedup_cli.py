@@ -1,0 +1,826 @@
+"""``wireclean dedup`` and ``wireclean index``: near-duplicate paragraphs from the shell.
+
+Imported only when one of these commands runs (``LAZY_COMMANDS`` in :mod:`wireclean.cli`),
+so ``wireclean fix`` never loads numpy.
+
+Records. A ``.txt``/``.md`` file is one record whose id is its path as reached from the
+command line. Every non-blank line of a ``.jsonl`` file and every row of a ``.csv`` file
+after its header is one record: ``--text-field`` holds the text, ``--id-field`` the id
+(a record without one gets ``PATH:LINE``), ``--date-field`` the date used by
+``--keep earliest`` (ISO dates sort as strings).
+
+Duplicate ids. Index keys must be unique, so the second record with an id already seen in
+this run is keyed ``ID#2`` (then ``#3`` ...), with one warning per id on stderr; reports
+carry that key plus ``path`` and ``line``, so every report line points at one record.
+``wireclean index add`` instead skips records whose key the index already holds, so running
+it twice over the same archive adds nothing the second time.
+
+Bad records. A JSONL line that is not a JSON object, or lacks the text field (or it is not
+a string), and a CSV row too short to hold the text column, stop the command with
+``PATH:LINE: message`` and exit 2 before anything is written. With ``--skip-bad`` each one
+is reported on stderr as a warning and left out of the matching (``--drop`` copies it
+through unchanged: nothing is lost). A file that cannot be decoded, or a CSV whose quoting
+is broken, is an error either way (with ``--skip-bad``: the whole file is skipped).
+
+``--drop OUT`` writes a copy with duplicate paragraphs taken out of the later records (by
+``--keep``: ``first`` keeps the first-seen copy; ``earliest`` the copy from the record
+with the smallest ``--date-field``; ``longest`` the longest copy). Records themselves are
+never removed: a JSONL/CSV record keeps every other field byte for byte, and its text
+field loses the dropped paragraphs (it may become empty). A paragraph is removed together
+with the separator after it (a blank line, or the line break of one-per-line copy), so the
+rest keeps its layout. With one input file, OUT is a file; with several, or a directory,
+OUT is a directory and each input is written below it at its path relative to the inputs'
+common folder. Outputs (``--report`` and ``--drop``) are written to temporary files and
+renamed into place only when the whole run succeeded.
+
+Exit status: 0 no duplicates, 1 duplicates found (or, with ``--against``, paragraphs
+already in the index), 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Iterator, NamedTuple, NoReturn
+
+import click
+
+from . import io as wio
+from .io import records as wrecords
+
+# Records are sent to the hashing step in chunks of about this many characters: large
+# enough for numpy to amortise its call overheads, small enough to keep memory flat.
+CHUNK_CHARS = 1 << 20
+# Chunks in flight per worker process: enough to keep the workers busy while the main
+# process matches, few enough that memory stays bounded by the index, not the corpus.
+CHUNKS_IN_FLIGHT = 2
+
+
+def _error(where: str, message: str) -> None:
+    click.echo(f"wireclean: error: {where}: {message}", err=True)
+
+
+def _warning(where: str, message: str) -> None:
+    click.echo(f"wireclean: warning: {where}: {message}", err=True)
+
+
+def _fail(where: str, message: str) -> NoReturn:
+    _error(where, message)
+    raise SystemExit(2)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+# ------------------------------------------------------------------------- records
+
+@dataclass
+class Record:
+    """One document of the corpus and where it came from."""
+
+    file: int            # index of its file in the run
+    ordinal: int         # 0-based among the records of its file (bad ones included)
+    path: str
+    line: int            # file line where the record starts
+    key: str
+    text: str
+    date: Any = None
+    fmt: str = "txt"
+
+
+@dataclass
+class Bad:
+    """A record that could not be read: an error unless ``--skip-bad``."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclass
+class Reader:
+    """Reads the files of a command line as :class:`Record` s, with their options."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    date_field: str | None = None
+    encoding: str = "utf-8"
+    keys: collections.Counter = field(default_factory=collections.Counter)
+    warned: set = field(default_factory=set)
+
+    def unique(self, key: str) -> str:
+        """``key``, or ``key#N`` for the N-th record with that id in this run."""
+        self.keys[key] += 1
+        n = self.keys[key]
+        if n == 1:
+            return key
+        if key not in self.warned:
+            self.warned.add(key)
+            _warning(key, f"duplicate id; later records with it are keyed {key}#2, #3 ...")
+        return f"{key}#{n}"
+
+    def records(self, file: int, target: wio.Target) -> Iterator[Record | Bad]:
+        """The records of one file; :class:`wio.InputError` for a file-level problem."""
+        if target.format == "jsonl" and _streamable(self.encoding):
+            yield from self._jsonl(file, target.path, _jsonl_lines(target.path, self.encoding))
+            return
+        source = wio.read_file(target.path, self.encoding)
+        text = source.text
+        if target.format in ("txt", "md"):
+            yield Record(file, 0, target.path, 1, self.unique(target.path), text,
+                         fmt=target.format)
+        elif target.format == "jsonl":
+            yield from self._jsonl(file, target.path, wrecords._lines(text))
+        else:
+            yield from self._csv(file, target.path, text)
+
+    def _jsonl(self, file: int, path: str, lines) -> Iterator[Record | Bad]:
+        ordinal = 0
+        for number, line in enumerate(lines, 1):
+            if not line.strip(" \t\r\n"):
+                continue
+            try:
+                record = _json_record(line, self.text_field, number)
+            except wio.InputError as e:
+                yield Bad(path, number, e.message)
+            else:
+                date = record.get(self.date_field) if self.date_field else None
+                key = self._key(record.get(self.id_field), path, number)
+                yield Record(file, ordinal, path, number, key, record[self.text_field], date,
+                             "jsonl")
+            ordinal += 1
+
+    def _csv(self, file: int, path: str, text: str) -> Iterator[Record | Bad]:
+        for ordinal, _, row, number, column, header in _csv_rows(text, self.text_field):
+            if row is None:
+                continue
+            if column >= len(row):
+                yield Bad(path, number, f"record has {len(row)} field(s), no "
+                                        f"{self.text_field!r} (column {column + 1})")
+            else:
+                fields = dict(zip(header, row))
+                date = fields.get(self.date_field) if self.date_field else None
+                yield Record(file, ordinal, path, number,
+                             self._key(fields.get(self.id_field), path, number),
+                             row[column], date or None, "csv")
+
+    def _key(self, value: Any, path: str, line: int) -> str:
+        if value is None or value == "":
+            return self.unique(f"{path}:{line}")
+        return self.unique(value if isinstance(value, str) else json.dumps(value))
+
+
+class CsvRow(NamedTuple):
+    ordinal: int | None   # among the rows holding fields (None for a blank line)
+    raw: str              # the row's text as in the file
+    row: list[str] | None
+    line: int
+    column: int           # the text field's column
+    header: list[str]
+
+
+def _streamable(encoding: str) -> bool:
+    """Whether ``encoding`` can be decoded line by line (``\\n`` is one byte in it)."""
+    from .io.source import codec_name
+    try:
+        return "\n".encode(codec_name(encoding)) == b"\n"
+    except LookupError:
+        return False
+
+
+def _jsonl_lines(path: str, encoding: str) -> Iterator[str]:
+    """The lines of a JSONL file, read and decoded one at a time: memory stays flat
+    however large the file. Errors are :class:`wio.InputError` with the line number."""
+    if not os.path.isfile(path):
+        wio.read_file(path, encoding)                  # raises the reader's own message
+    try:
+        handle = open(path, "rb")
+    except OSError as e:
+        raise wio.InputError(e.strerror.lower() if e.strerror else str(e)) from None
+    with handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line, _ = wio.decode(raw, encoding)
+            except wio.InputError as e:
+                raise wio.InputError(e.message.replace("byte offset", "line byte offset"),
+                                     number) from None
+            yield line
+
+
+def _json_record(line: str, text_field: str, number: int) -> dict:
+    """The JSON object on ``line`` (parsed once), checked to hold a string ``text_field``."""
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        wrecords._record_text(line, text_field, number)   # raises the reader's own message
+        raise
+    if isinstance(record, dict) and isinstance(record.get(text_field), str):
+        return record
+    wrecords._record_text(line, text_field, number)       # raises the reader's own message
+    raise AssertionError("unreachable")
+
+
+def _csv_rows(text: str, text_field: str) -> Iterator[CsvRow]:
+    """Every CSV record after the header (blank lines too, with ``row`` None)."""
+    lines = wrecords._lines(text)
+    if not lines:
+        return
+    delimiter = wrecords._delimiter(lines[0], text_field)
+    with wrecords._unlimited_field_size():
+        reader = csv.reader(iter(lines), delimiter=delimiter, quotechar='"', strict=True)
+        consumed, ordinal, header, column = 0, 0, None, -1
+        while True:
+            first_line = consumed + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise wio.InputError(f"malformed CSV: {e}", first_line) from None
+            raw = "".join(lines[consumed:reader.line_num])
+            consumed = reader.line_num
+            if header is None:
+                header, column = row, row.index(text_field)
+                continue
+            if not row:
+                yield CsvRow(None, raw, None, first_line, column, header)
+                continue
+            yield CsvRow(ordinal, raw, row, first_line, column, header)
+            ordinal += 1
+
+
+# ------------------------------------------------------------------------- engine
+
+_worker_index = None
+
+
+def _init_worker(params: dict, min_words: int) -> None:
+    global _worker_index
+    from .dedup.index import Index
+    _worker_index = Index(min_words=min_words, **params)
+
+
+def _hash_chunk(items: list[tuple[str, str]]):
+    """Segment, canonicalize and sign one chunk: the CPU-heavy part, run in a worker."""
+    return _worker_index._batch([(key, text, None) for key, text in items])
+
+
+class Engine:
+    """Streams records through hashing (in ``jobs`` processes) and the index (here).
+
+    ``each(record, matches)`` is called for every record, in input order, with its
+    verified matches against everything seen before it.
+    """
+
+    def __init__(self, index, jobs: int, add: bool, query: bool, min_words: int):
+        self.index, self.jobs, self.add, self.query = index, jobs, add, query
+        c = index.config
+        # Workers hash exactly as the index does: same permutations, seed and shingles.
+        self.params = {"num_perm": c.num_perm, "seed": c.seed, "shingle_size": c.shingle_size}
+        self.min_words = min_words
+        self.paragraphs = 0   # matchable paragraphs hashed
+
+    def run(self, records: Iterator[Record], each: Callable, progress: Callable[[int], None]):
+        from .dedup.index import _match
+        store = self.index._store
+
+        def finish(chunk: list[Record], batch) -> None:
+            self.paragraphs += len(batch)
+            hits = store.process(batch, add=self.add, query=self.query)
+            per_record: list[list] = [[] for _ in chunk]
+            for h in hits:
+                per_record[int(batch.record[h.row])].append(_match(int(batch.para[h.row]), h))
+            for record, matches in zip(chunk, per_record):
+                each(record, matches)
+            progress(sum(len(r.text) for r in chunk))
+
+        chunks = _chunks(records)
+        if self.jobs <= 1:
+            _init_worker(self.params, self.min_words)
+            for chunk in chunks:
+                finish(chunk, _hash_chunk([(r.key, r.text) for r in chunk]))
+            return
+        with ProcessPoolExecutor(self.jobs, initializer=_init_worker,
+                                 initargs=(self.params, self.min_words)) as pool:
+            pending: collections.deque = collections.deque()
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(_hash_chunk, [(r.key, r.text) for r in chunk])))
+                if len(pending) >= self.jobs * CHUNKS_IN_FLIGHT:
+                    done, future = pending.popleft()
+                    finish(done, future.result())
+            while pending:
+                done, future = pending.popleft()
+                finish(done, future.result())
+
+
+def _chunks(records: Iterator[Record]) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        size += len(record.text)
+        if size >= CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _targets(paths: tuple[str, ...]) -> list[wio.Target]:
+    """The files named, or exit 2 naming each one that cannot be used."""
+    targets, bad = [], False
+    for item in wio.collect([p for p in paths if p != wio.STDIN]):
+        if isinstance(item, wio.Problem):
+            if item.error:
+                _error(item.path, item.error.message)
+                bad = True
+            else:
+                _warning(item.path, item.note or "")
+        else:
+            targets.append(item)
+    if wio.STDIN in paths:
+        _error("-", "reading stdin is not supported here; name files or directories")
+        bad = True
+    if bad:
+        raise SystemExit(2)
+    return targets
+
+
+def _stream(reader: Reader, targets: list[wio.Target], skip_bad: bool,
+            skipped: dict) -> Iterator[Record]:
+    """Every good record of every file; bad ones stop the run unless ``skip_bad``."""
+    for number, target in enumerate(targets):
+        try:
+            for item in reader.records(number, target):
+                if isinstance(item, Bad):
+                    if not skip_bad:
+                        _fail(f"{item.path}:{item.line}", item.message
+                              + " (--skip-bad to report it and go on)")
+                    _warning(f"{item.path}:{item.line}", f"{item.message}; skipped")
+                    skipped.setdefault(number, set()).add(item.line)
+                    continue
+                yield item
+        except wio.InputError as e:
+            where = f"{target.path}:{e.line}" if e.line else target.path
+            if not skip_bad:
+                _fail(where, e.message)
+            _warning(where, f"{e.message}; file skipped")
+            skipped.setdefault(number, set()).add(None)
+
+
+def _progress(targets: list[wio.Target], quiet: bool):
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    total = 0
+    for t in targets:
+        with suppress(OSError):
+            total += os.path.getsize(t.path)
+    return click.progressbar(length=max(total, 1), label="hashing", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------- outputs
+
+def _atomic_text(path: str) -> tuple[IO[str], Callable[[], None], Callable[[], None]]:
+    """A temporary file beside ``path``, with ``commit`` (rename into place) and ``abort``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
+                                   suffix=".wireclean-tmp", dir=directory)
+    except OSError as e:
+        _fail(path, f"cannot write: {e.strerror.lower() if e.strerror else e}")
+    handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def commit() -> None:
+        handle.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+
+    def abort() -> None:
+        with suppress(OSError):
+            handle.close()
+        with suppress(OSError):
+            os.unlink(tmp)
+
+    return handle, commit, abort
+
+
+def remove_paragraphs(text: str, drop: set[int], min_words: int) -> str:
+    """``text`` without paragraphs ``drop`` (numbers as :func:`paragraphs` gives them).
+
+    A paragraph goes with the separator after it; when the last ones go, the separator
+    before them goes too, so no dangling blank line is left.
+
+    >>> remove_paragraphs("One.\\n\\nTwo.\\n\\nThree.\\n", {1}, 0)
+    'One.\\n\\nThree.\\n'
+    >>> remove_paragraphs("One.\\n\\nTwo.\\n\\nThree.\\n", {2}, 0)
+    'One.\\n\\nTwo.\\n'
+    """
+    from .dedup.segment import paragraphs
+    paras = paragraphs(text, min_words)
+    if not paras or not drop:
+        return text
+    kept = [p for p in paras if p.para not in drop]
+    out = [text[:paras[0].start]]
+    for i, p in enumerate(kept):
+        out.append(p.text)
+        if i + 1 < len(kept):
+            nxt = paras[p.para + 1]
+            out.append(text[p.end:nxt.start])
+    out.append(text[paras[-1].end:])
+    return "".join(out)
+
+
+def _drop_outputs(targets: list[wio.Target], out: str, paths: tuple[str, ...]) -> list[str]:
+    if len(targets) == 1 and not os.path.isdir(paths[0]):
+        return [out]
+    bases = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))
+             for p in paths]
+    base = os.path.commonpath(bases)
+    return [os.path.join(out, os.path.relpath(os.path.abspath(t.path), base)) for t in targets]
+
+
+def _write_dropped(targets, outs, drops: dict, skipped: dict, reader: Reader,
+                   min_words: int) -> list[Callable[[], None]]:
+    """Write every deduplicated copy to a temporary file; returns their commits."""
+    commits = []
+    for number, (target, out) in enumerate(zip(targets, outs)):
+        if os.path.exists(out) and os.path.samefile(out, target.path):
+            _fail(out, "--drop would overwrite its own input; choose another path")
+        file_drops = drops.get(number, {})
+        source = wio.read_file(target.path, reader.encoding)
+        text = source.text
+        if None in skipped.get(number, ()):
+            new = text                                   # unreadable: copied through
+        elif target.format in ("txt", "md"):
+            new = remove_paragraphs(text, file_drops.get(0, set()), min_words)
+        elif target.format == "jsonl":
+            parts, ordinal = [], 0
+            for number_, line in enumerate(wrecords._lines(text), 1):
+                if line.strip(" \t\r\n"):
+                    if ordinal in file_drops:
+                        value = wrecords._record_text(line, reader.text_field, number_)
+                        line = wrecords._replace_field(
+                            line, reader.text_field,
+                            remove_paragraphs(value, file_drops[ordinal], min_words))
+                    ordinal += 1
+                parts.append(line)
+            new = "".join(parts)
+        else:
+            lines = wrecords._lines(text)
+            parts = lines[:1]
+            delimiter = wrecords._delimiter(lines[0], reader.text_field) if lines else ","
+            for r in _csv_rows(text, reader.text_field):
+                if r.ordinal in file_drops and r.column < len(r.row):
+                    value = remove_paragraphs(r.row[r.column], file_drops[r.ordinal], min_words)
+                    parts.append(wrecords._replace_column(r.raw, r.row, r.column, value,
+                                                          delimiter))
+                else:
+                    parts.append(r.raw)
+            new = "".join(parts)
+        handle, commit, abort = _atomic_text(out)
+        try:
+            handle.write(source.bom.decode("utf-8") if source.bom else "")
+            handle.write(new)
+            handle.flush()
+        except BaseException:
+            abort()
+            raise
+        commits.append(commit)
+    return commits
+
+
+# ------------------------------------------------------------------------- commands
+
+def _common(function):
+    """Options shared by ``dedup`` and ``index add``."""
+    for option in reversed([
+        click.option("--text-field", default="text", show_default=True,
+                     help="JSONL/CSV field holding the text."),
+        click.option("--id-field", default="id", show_default=True,
+                     help="JSONL/CSV field holding the record id (else PATH:LINE)."),
+        click.option("--min-words", type=click.IntRange(0), default=None,
+                     help="Paragraphs with fewer words are numbered but never matched "
+                          "[default: 8]."),
+        click.option("--jobs", "-j", type=click.IntRange(0), default=1, show_default=True,
+                     help="Processes computing signatures (0: one per core); matching "
+                          "stays in this process."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="Encoding of the input files."),
+        click.option("--skip-bad", is_flag=True,
+                     help="Report bad records (and unreadable files) on stderr and go on."),
+        click.option("-q", "--quiet", is_flag=True, help="No summary or progress bar."),
+    ]):
+        function = option(function)
+    return function
+
+
+def _jobs(jobs: int) -> int:
+    return jobs or os.cpu_count() or 1
+
+
+def _min_words(min_words: int | None) -> int:
+    from .dedup.segment import DEFAULT_MIN_WORDS
+    return DEFAULT_MIN_WORDS if min_words is None else min_words
+
+
+def _check_encoding(encoding: str) -> None:
+    try:
+        "x".encode(encoding)
+    except LookupError:
+        _fail("--encoding", f"unknown text encoding {encoding!r}")
+
+
+def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bool):
+    from .dedup.index import Index, IndexFormatError
+    if must_exist and not os.path.exists(db):
+        _fail(db, "no such index file; build one with: wireclean index add DB CORPUS...")
+    if os.path.isdir(db):
+        _fail(db, "is a directory, not an index file")
+    try:
+        return Index.open(db, threshold=threshold, min_words=min_words)
+    except IndexFormatError as e:
+        _fail(db, str(e).replace(f"{db}: ", "", 1))
+    except (sqlite3.Error, OSError, ValueError, NotImplementedError) as e:
+        _fail(db, f"cannot open index: {e}")
+
+
+def _run(engine: Engine, records, each, targets, quiet: bool, where: str) -> None:
+    """Run the engine with a progress bar when stderr is a terminal; index errors exit 2."""
+    from .dedup.index import DuplicateKeyError, IndexFormatError
+    bar = _progress(targets, quiet)
+    try:
+        if bar is None:
+            engine.run(records, each, lambda n: None)
+        else:
+            with bar:
+                engine.run(records, each, bar.update)
+    except (IndexFormatError, DuplicateKeyError, sqlite3.Error) as e:
+        _fail(where, str(e).replace(f"{where}: ", "", 1))
+
+
+@click.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--against", metavar="DB",
+              help="Flag paragraphs of CORPUS already in this index (pre-commit); the index "
+                   "is not changed.")
+@click.option("--report", "report_path", metavar="FILE",
+              help="Write one JSON line per duplicate paragraph (- for stdout).")
+@click.option("--drop", "drop_out", metavar="OUT",
+              help="Write a copy without the duplicate paragraphs (same format as the input).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=None, help="Score from which paragraphs match [default: 0.8].")
+@click.option("--keep", type=click.Choice(["first", "earliest", "longest"]), default="first",
+              show_default=True, help="Which copy --drop keeps.")
+@click.option("--date-field", metavar="NAME",
+              help="JSONL/CSV field with the record's date (for --keep earliest).")
+@_common
+def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
+          drop_out: str | None, threshold: float | None, keep: str, date_field: str | None,
+          text_field: str, id_field: str, min_words: int | None, jobs: int, encoding: str,
+          skip_bad: bool, quiet: bool) -> None:
+    """Find near-duplicate paragraphs in CORPUS (files and directories: .txt .md .jsonl
+    .csv), each matched against everything read before it.
+
+    Without --report or --drop, prints a summary. With --against DB, checks CORPUS
+    against an index instead, printing PATH:LINE: paragraph matches KEY ¶N (score S)
+    (N is the 0-based paragraph number, as in --report).
+
+    Exit status: 0 no duplicates, 1 duplicates found, 2 usage or input error.
+    """
+    _check_encoding(encoding)
+    min_words = _min_words(min_words)
+    reader = Reader(text_field, id_field, date_field, encoding)
+    if against:
+        for flag, value in (("--report", report_path), ("--drop", drop_out)):
+            if value:
+                raise click.UsageError(f"{flag} cannot be combined with --against")
+        _against(against, corpus, reader, threshold, min_words, _jobs(jobs), skip_bad, quiet)
+        return
+    if keep == "earliest" and not date_field:
+        raise click.UsageError("--keep earliest needs --date-field")
+    if drop_out and len(corpus) == 1 and os.path.isdir(corpus[0]) and os.path.isfile(drop_out):
+        raise click.UsageError("--drop: the input is a directory, so OUT must be one too")
+    targets = _targets(corpus)
+    from .dedup.index import Index
+
+    index = Index(threshold, min_words=min_words)
+    state = _DedupState(keep, min_words)
+    report = None
+    if report_path == "-":
+        report = (sys.stdout, lambda: None, lambda: None)
+    elif report_path:
+        report = _atomic_text(report_path)
+    state.report = report[0] if report else None
+    skipped: dict = {}
+    try:
+        engine = Engine(index, _jobs(jobs), add=True, query=True, min_words=min_words)
+        _run(engine, _stream(reader, targets, skip_bad, skipped), state.each, targets,
+             quiet, "index")
+        drops = state.drops()
+        commits = []
+        if drop_out:
+            outs = _drop_outputs(targets, drop_out, corpus)
+            try:
+                commits = _write_dropped(targets, outs, drops, skipped, reader, min_words)
+            except wio.InputError as e:
+                _fail(f"{e.line}" if e.line else drop_out, e.message)
+    except BaseException:
+        if report:
+            report[2]()
+        raise
+    if report:
+        report[1]()
+    for commit in commits:
+        commit()
+    summary = (f"{_plural(state.records, 'record')}, {_plural(engine.paragraphs, 'paragraph')} "
+               f"checked, {_plural(state.duplicates, 'duplicate')} in "
+               f"{_plural(state.clusters(), 'cluster')}")
+    if drop_out:
+        dropped = sum(len(p) for f in drops.values() for p in f.values())
+        summary += f"; {_plural(dropped, 'paragraph')} dropped (--keep {keep}) in {drop_out}"
+    if not (report_path or drop_out):
+        click.echo(summary)
+    elif not quiet:
+        click.echo(summary, err=True)
+    raise SystemExit(1 if state.duplicates else 0)
+
+
+class _DedupState:
+    """What a dedup run learns as records stream past: report lines, clusters, drops."""
+
+    def __init__(self, keep: str, min_words: int):
+        from .dedup.lsh import UnionFind
+        self.keep, self.min_words = keep, min_words
+        self.report: IO[str] | None = None
+        self.records = self.duplicates = 0
+        self.uf = UnionFind()
+        self.items: dict[tuple[str, int], int] = {}   # (key, para) of paragraphs in a match
+        self.first_drops: dict[int, dict[int, set[int]]] = {}
+        # For --keep earliest/longest: where each record is, its date and paragraph lengths.
+        self.info: dict[str, tuple] = {}
+        self.seq = 0
+
+    def _item(self, key: str, para: int) -> int:
+        item = self.items.get((key, para))
+        if item is None:
+            item = self.items[(key, para)] = len(self.items)
+            self.uf.grow(item + 1)
+        return item
+
+    def each(self, record: Record, matches: list) -> None:
+        self.records += 1
+        if self.keep != "first":
+            lengths = None
+            if self.keep == "longest":
+                from .dedup.segment import paragraphs
+                lengths = [len(p.text) for p in paragraphs(record.text, self.min_words)]
+            self.info[record.key] = (record.file, record.ordinal, record.date, self.seq, lengths)
+        self.seq += 1
+        if not matches:
+            return
+        lines = None
+        if record.fmt in ("txt", "md"):
+            from .dedup.segment import paragraphs
+            lines = {p.para: p.line for p in paragraphs(record.text, self.min_words)}
+        best: dict[int, Any] = {}
+        for m in matches:
+            best.setdefault(m.para, m)
+            self.uf.union(self._item(record.key, m.para), self._item(m.key, m.key_para))
+        for para, m in sorted(best.items()):
+            self.duplicates += 1
+            self.first_drops.setdefault(record.file, {}).setdefault(record.ordinal, set()).add(para)
+            if self.report is not None:
+                self.report.write(json.dumps({
+                    "id": record.key, "para": para, "match_id": m.key,
+                    "match_para": m.key_para, "score": m.score, "jaccard": m.jaccard,
+                    "containment": m.containment, "path": record.path,
+                    "line": lines[para] if lines else record.line,
+                }, ensure_ascii=False) + "\n")
+
+    def clusters(self) -> int:
+        return len({self.uf.find(i) for i in range(len(self.items))})
+
+    def drops(self) -> dict[int, dict[int, set[int]]]:
+        """file -> record ordinal -> paragraph numbers to drop, by the keep policy."""
+        if self.keep == "first":
+            return self.first_drops
+        import numpy as np
+
+        from .dedup.lsh import keep_mask
+        items = sorted(self.items, key=lambda kp: (self.info[kp[0]][3], kp[1]))
+        roots = [self.uf.find(self.items[kp]) for kp in items]
+        label_of: dict[int, int] = {}
+        labels = np.array([label_of.setdefault(r, i) for i, r in enumerate(roots)], np.int64)
+        if self.keep == "earliest":
+            mask = keep_mask(labels, "earliest", dates=[self.info[k][2] for k, _ in items])
+        else:
+            mask = keep_mask(labels, "longest",
+                             lengths=[self.info[k][4][p] for k, p in items])
+        out: dict[int, dict[int, set[int]]] = {}
+        for (key, para), kept in zip(items, mask.tolist()):
+            if not kept:
+                file, ordinal = self.info[key][:2]
+                out.setdefault(file, {}).setdefault(ordinal, set()).add(para)
+        return out
+
+
+def _against(db: str, corpus: tuple[str, ...], reader: Reader, threshold: float | None,
+             min_words: int, jobs: int, skip_bad: bool, quiet: bool) -> None:
+    targets = _targets(corpus)
+    index = _open_index(db, None, min_words, must_exist=True)
+    found = 0
+
+    def each(record: Record, matches: list) -> None:
+        nonlocal found
+        if not matches:
+            return
+        lines = None
+        if record.fmt in ("txt", "md"):
+            from .dedup.segment import paragraphs
+            lines = {p.para: p.line for p in paragraphs(record.text, min_words)}
+        best: dict[int, Any] = {}
+        for m in matches:
+            if threshold is None or m.score >= threshold:
+                best.setdefault(m.para, m)
+        for para, m in sorted(best.items()):
+            found += 1
+            line = lines[para] if lines else record.line
+            click.echo(f"{record.path}:{line}: paragraph matches {m.key} \u00b6{m.key_para} "
+                       f"(score {m.score:.2f})")
+
+    # Keys only name the records in this run; nothing is added to the index.
+    reader.unique = lambda key: key  # type: ignore[method-assign]
+    try:
+        engine = Engine(index, jobs, add=False, query=True, min_words=min_words)
+        _run(engine, _stream(reader, targets, skip_bad, {}), each, targets, quiet, db)
+    finally:
+        index.close()
+    if not quiet and found:
+        click.echo(f"{_plural(found, 'paragraph')} already in {db}", err=True)
+    raise SystemExit(1 if found else 0)
+
+
+@click.group()
+def index() -> None:
+    """Build and extend persistent paragraph indexes (SQLite files)."""
+
+
+@index.command("add")
+@click.argument("db")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=None,
+              help="Score from which paragraphs match; fixed when the index is created "
+                   "[default: 0.8, or the index's].")
+@_common
+def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_field: str,
+              id_field: str, min_words: int | None, jobs: int, encoding: str, skip_bad: bool,
+              quiet: bool) -> None:
+    """Add the records of CORPUS to the index DB (created when missing).
+
+    Records whose id the index already holds are skipped, so re-running over the same
+    archive adds nothing twice.
+    """
+    _check_encoding(encoding)
+    min_words = _min_words(min_words)
+    targets = _targets(corpus)
+    idx = _open_index(db, threshold, min_words, must_exist=False)
+    reader = Reader(text_field, id_field, None, encoding)
+    added = already = 0
+
+    def new_only(records: Iterator[Record]) -> Iterator[Record]:
+        nonlocal already
+        for record in records:
+            if record.key in idx:
+                already += 1
+                continue
+            yield record
+
+    def each(record: Record, matches: list) -> None:
+        nonlocal added
+        added += 1
+
+    try:
+        engine = Engine(idx, _jobs(jobs), add=True, query=False, min_words=min_words)
+        _run(engine, new_only(_stream(reader, targets, skip_bad, {})), each, targets, quiet, db)
+    finally:
+        idx.close()
+    message = f"added {_plural(added, 'record')} ({_plural(engine.paragraphs, 'paragraph')}) to {db}"
+    if already:
+        message += f"; {_plural(already, 'record')} already there, skipped"
+    click.echo(message)
