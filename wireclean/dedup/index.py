@@ -33,7 +33,6 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .canonical import canonical_bytes
 from .minhash import MinHasher
 from .segment import DEFAULT_MIN_WORDS, paragraphs
 from .stores import (DEFAULT_THRESHOLD, Batch, DuplicateKeyError, Hit, IndexConfig,
@@ -251,14 +250,8 @@ class Index:
         """Signatures and shingle counts (the counts let containment be estimated)."""
         if not texts:
             return np.empty((0, self.config.num_perm), np.uint32), np.empty(0, np.int64)
-        sigs = self._hasher.signatures(texts)
-        # Shingles counted by position (a repeated shingle counts twice): what the
-        # hasher sees, without hashing twice. TODO(minhash): return them with signatures.
-        k = self.config.shingle_size
-        tokens = np.fromiter((len(canonical_bytes(t).split()) for t in texts),
-                             dtype=np.int64, count=len(texts))
-        sizes = np.where(tokens >= k, tokens - k + 1, np.minimum(tokens, 1))
-        return sigs, sizes
+        # Shingles are counted by position (a repeated shingle counts twice).
+        return self._hasher.signatures_and_sizes(texts)
 
 
 def _unpack(record: Sequence) -> tuple[str, str, Any]:
