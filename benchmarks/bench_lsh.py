@@ -58,6 +58,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpora import OUT_DIR, DataMissing, iter_articles, resolve_data_dir  # noqa: E402
 
+from wireclean.dedup.minhash import _fmix32  # noqa: E402  (the affine32 pre-mix)
+
 CHUNK = 8192
 NUM_PERM = 128
 SEED = 1
@@ -111,15 +113,6 @@ def stream(n: int, seed: int = DATA_SEED):
         flat = np.concatenate(segs)
         prev = (flat, offsets, first)
         yield flat, offsets, planted
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
-    return h
 
 
 def signatures(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
