@@ -22,9 +22,10 @@ import re
 from typing import TYPE_CHECKING
 
 from . import entities
+from .edits import Edit
 
 if TYPE_CHECKING:
-    from .pipeline import Context, Edit
+    from .pipeline import Context
 
 _TABLE = entities.load_table("boilerplate.toml")
 
@@ -140,7 +141,6 @@ def find_edits(text: str, ctx: Context) -> list[Edit]:
                     spans.append((s, e, "B002", f"wire credit line in a {why}", whole))
     if not spans:
         return []
-    from .pipeline import Edit  # here, not at import time: the pipeline imports this module
 
     # overlapping removals merge into one edit, so none is lost to the pipeline's overlap rule
     merged: list[list] = []

@@ -43,6 +43,8 @@ from typing import Callable, Container, NamedTuple
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-* codecs used below)
 
+from .edits import Edit, apply_edits
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -454,16 +456,6 @@ def _homoglyphs(text: str) -> list[_Fix]:
 # running the rules to a fixed point
 
 
-def _apply(text: str, fixes: list[_Fix]) -> str:
-    parts, pos = [], 0
-    for f in fixes:
-        parts.append(text[pos:f.start])
-        parts.append(f.after)
-        pos = f.end
-    parts.append(text[pos:])
-    return "".join(parts)
-
-
 def _compose(done: list[_Fix], current: str, new: list[_Fix]) -> list[_Fix]:
     """Fold ``new`` (edits of ``current``) into ``done`` (edits of the input that made it).
 
@@ -509,7 +501,7 @@ def _compose(done: list[_Fix], current: str, new: list[_Fix]) -> list[_Fix]:
         first, last = done[ids[0]], done[ids[-1]]
         out_start = min(spans[ids[0]][0], ns[0].start)
         out_end = max(spans[ids[-1]][1], ns[-1].end)
-        after = _apply(current[out_start:out_end],
+        after = apply_edits(current[out_start:out_end],
                        [n._replace(start=n.start - out_start, end=n.end - out_start) for n in ns])
         start = first.start - (spans[ids[0]][0] - out_start)
         end = last.end + (out_end - spans[ids[-1]][1])
@@ -589,7 +581,7 @@ def find_fixes(text: str, rules: Container[str]) -> list[_Fix]:
             if not new:
                 continue
             done = _compose(done, current, new)
-            current = _apply(current, new)
+            current = apply_edits(current, new)
             suspects = _suspects(current)
             changed = True
         if not changed:
@@ -602,6 +594,5 @@ def find_edits(text: str, ctx) -> list:
     fixes = find_fixes(text, ctx.rules)
     if not fixes:
         return []
-    from .pipeline import Edit  # the pipeline imports this module, so not at the top
 
     return [Edit(*f) for f in fixes]

@@ -41,13 +41,15 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Iterable
 
+from .edits import Edit
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from .pipeline import Context, Edit
+    from .pipeline import Context
 
 
 def load_table(name: str) -> dict:
@@ -517,7 +519,6 @@ def find_edits(text: str, ctx: Context) -> list[Edit]:
     verdict = _assess_scan(scan)
     if not verdict.spun:
         return []
-    from .pipeline import Edit  # here, not at import time: the pipeline imports this module
 
     evidence = f"spun document ({verdict.summary})"
     form, why = _us_form(scan, ctx.style)

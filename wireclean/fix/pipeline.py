@@ -17,22 +17,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, Sequence
 
 from . import boilerplate, encoding, entities, spacing
+from .edits import Edit, apply_edits
 from .registry import DEFAULT_RULES, select_rules
 
 STYLES = ("auto", "ap", "reuters", "guardian")
-
-
-class Edit(NamedTuple):
-    """One replacement proposed by a pass, in the coordinates of the text the pass saw."""
-
-    start: int
-    end: int
-    after: str
-    rule: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -127,16 +118,6 @@ class _Applied:
         return self.out_ends[i] if is_end and (p > e.start or e.start == e.end) else self.out_starts[i]
 
 
-def _apply(text: str, edits: list[Edit]) -> str:
-    parts, pos = [], 0
-    for e in edits:
-        parts.append(text[pos:e.start])
-        parts.append(e.after)
-        pos = e.end
-    parts.append(text[pos:])
-    return "".join(parts)
-
-
 def _clean(edits: Iterable[Edit], text: str) -> list[Edit]:
     """Sort, drop no-ops and drop edits that overlap an earlier one (first wins)."""
     out: list[Edit] = []
@@ -194,7 +175,7 @@ class Fixer:
                 after = current[fs:e.start] + e.after + current[e.end:fe]
                 changes.append(Change(e.rule, start, end, text[start:end], after, e.reason))
             if kept:
-                current = _apply(current, kept)
+                current = apply_edits(current, kept)
                 history.append(_Applied(kept))
         changes.sort(key=lambda c: (c.start, c.end))
         return FixResult(current, changes)

@@ -39,13 +39,15 @@ import sys
 from importlib import resources
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from .edits import Edit
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from .pipeline import Context, Edit
+    from .pipeline import Context
 
 
 def _load_table() -> dict:
@@ -186,7 +188,6 @@ def find_edits(text: str, ctx: Context) -> list[Edit]:
             found += _glued_after_parenthesis(text, parens, lines)
     if not found:
         return []
-    from .pipeline import Edit  # here, not at import time: the pipeline imports this module
 
     found.sort(key=lambda e: (e[0], e[1]))
     edits: list[Edit] = []
