@@ -84,12 +84,8 @@ class Newsroom:
                               capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def newsroom(tmp_path_factory) -> Newsroom:
-    pre_commit = _pre_commit()
-    base = tmp_path_factory.mktemp("precommit")
-    env = _env(base / "home")
-
+def hook_repo(base: Path, env: dict[str, str]) -> tuple[Path, str]:
+    """This checkout's package files committed to a fresh git repo: (its path, the commit)."""
     hooks = base / "hooks"
     hooks.mkdir()
     for name in PACKAGE_FILES:
@@ -104,20 +100,33 @@ def newsroom(tmp_path_factory) -> Newsroom:
     _git(hooks, env, "init", "-q")
     _git(hooks, env, "add", "-A")
     _git(hooks, env, "commit", "-q", "-m", "hooks under test")
-    sha = _git(hooks, env, "rev-parse", "HEAD")
+    return hooks, _git(hooks, env, "rev-parse", "HEAD")
 
-    root = base / "newsroom"
-    root.mkdir()
-    _git(root, env, "init", "-q")
+
+def install_newsroom(root: Path, pre_commit: str, env: dict[str, str], hooks: Path, sha: str,
+                     hook_entries: str) -> Newsroom:
+    """Point git repo ``root`` at the hook repo (``hook_entries``: YAML under ``hooks:``)
+    and build the hook environments once."""
     (root / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {hooks}\n  rev: {sha}\n  hooks:\n"
-        "  - id: wireclean-check\n  - id: wireclean-fix\n")
+        f"repos:\n- repo: {hooks}\n  rev: {sha}\n  hooks:\n{hook_entries}")
     _git(root, env, "add", ".pre-commit-config.yaml")
-    room = Newsroom(root, pre_commit, env)
     install = subprocess.run([pre_commit, "install-hooks"], cwd=root, env=env,
                              capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stdout + install.stderr
-    return room
+    return Newsroom(root, pre_commit, env)
+
+
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory) -> Newsroom:
+    pre_commit = _pre_commit()
+    base = tmp_path_factory.mktemp("precommit")
+    env = _env(base / "home")
+    hooks, sha = hook_repo(base, env)
+    root = base / "newsroom"
+    root.mkdir()
+    _git(root, env, "init", "-q")
+    return install_newsroom(root, pre_commit, env, hooks, sha,
+                            "  - id: wireclean-check\n  - id: wireclean-fix\n")
 
 
 def test_spun_story_fails_the_check_is_fixed_by_the_fix_hook_then_passes(newsroom):

@@ -8,12 +8,9 @@ from an archive story.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 from click.testing import CliRunner
-from test_precommit import CHECKOUT, PACKAGE_FILES, Newsroom, _env, _git, _pre_commit
+from test_precommit import Newsroom, _env, _git, _pre_commit, hook_repo, install_newsroom
 
 from wireclean.cli import main
 
@@ -48,23 +45,7 @@ def newsroom(tmp_path_factory) -> Newsroom:
     pre_commit = _pre_commit()
     base = tmp_path_factory.mktemp("precommit_dedup")
     env = _env(base / "home")
-
-    hooks = base / "hooks"
-    hooks.mkdir()
-    for name in PACKAGE_FILES:
-        source = CHECKOUT / name
-        if source.is_dir():
-            shutil.copytree(source, hooks / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        elif source.exists():
-            shutil.copy2(source, hooks / name)
-    if not (hooks / "README.md").exists():
-        (hooks / "README.md").write_text("wireclean\n")
-    _git(hooks, env, "init", "-q")
-    _git(hooks, env, "add", "-A")
-    _git(hooks, env, "commit", "-q", "-m", "hooks under test")
-    sha = _git(hooks, env, "rev-parse", "HEAD")
-
+    hooks, sha = hook_repo(base, env)
     root = base / "newsroom"
     (root / "archive").mkdir(parents=True)
     _git(root, env, "init", "-q")
@@ -72,16 +53,9 @@ def newsroom(tmp_path_factory) -> Newsroom:
     built = CliRunner().invoke(main, ["index", "add", str(root / "archive.db"),
                                       str(root / "archive")])
     assert built.exit_code == 0, built.output
-    (root / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {hooks}\n  rev: {sha}\n  hooks:\n"
-        "  - id: wireclean-dedup\n    args: [--against, archive.db]\n"
-        "    exclude: ^archive/\n")
-    _git(root, env, "add", ".pre-commit-config.yaml")
-    room = Newsroom(root, pre_commit, env)
-    install = subprocess.run([pre_commit, "install-hooks"], cwd=root, env=env,
-                             capture_output=True, text=True, timeout=600)
-    assert install.returncode == 0, install.stdout + install.stderr
-    return room
+    return install_newsroom(root, pre_commit, env, hooks, sha,
+                            "  - id: wireclean-dedup\n    args: [--against, archive.db]\n"
+                            "    exclude: ^archive/\n")
 
 
 def test_story_reusing_an_archived_paragraph_fails_with_its_location(newsroom):
