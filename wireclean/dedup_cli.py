@@ -40,7 +40,6 @@ already in the index), 2 usage or input error.
 from __future__ import annotations
 
 import collections
-import csv
 import json
 import os
 import sqlite3
@@ -237,27 +236,16 @@ def _csv_rows(text: str, text_field: str) -> Iterator[CsvRow]:
     if not lines:
         return
     delimiter = wrecords._delimiter(lines[0], text_field)
-    with wrecords._unlimited_field_size():
-        reader = csv.reader(iter(lines), delimiter=delimiter, quotechar='"', strict=True)
-        consumed, ordinal, header, column = 0, 0, None, -1
-        while True:
-            first_line = consumed + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise wio.InputError(f"malformed CSV: {e}", first_line) from None
-            raw = "".join(lines[consumed:reader.line_num])
-            consumed = reader.line_num
-            if header is None:
-                header, column = row, row.index(text_field)
-                continue
-            if not row:
-                yield CsvRow(None, raw, None, first_line, column, header)
-                continue
-            yield CsvRow(ordinal, raw, row, first_line, column, header)
-            ordinal += 1
+    ordinal, header, column = 0, None, -1
+    for first_line, raw, row in wrecords.csv_records(lines, delimiter):
+        if header is None:
+            header, column = row, row.index(text_field)
+            continue
+        if not row:
+            yield CsvRow(None, raw, None, first_line, column, header)
+            continue
+        yield CsvRow(ordinal, raw, row, first_line, column, header)
+        ordinal += 1
 
 
 # ------------------------------------------------------------------------- engine

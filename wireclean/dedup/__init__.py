@@ -12,3 +12,7 @@ from .minhash import (DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH
 from .segment import DEFAULT_MIN_WORDS, Paragraph, paragraphs
 from .index import Index, Match
 from .stores import DuplicateKeyError, IndexFormatError
+
+__all__ = ["DEFAULT_MIN_WORDS", "DEFAULT_NUM_PERM", "DEFAULT_SEED", "DEFAULT_SHINGLE_SIZE",
+           "HASH_VERSION", "DuplicateKeyError", "Index", "IndexFormatError", "Match",
+           "MinHashParams", "MinHasher", "Paragraph", "paragraphs"]

@@ -139,39 +139,49 @@ def fix_csv(text: str, fixer: SupportsFix, text_field: str = "text") -> Fixed:
     delimiter = _delimiter(lines[0], text_field)
     out: list[str] = []
     findings: list[Finding] = []
+    column = -1
+    for first_line, raw, row in csv_records(lines, delimiter):
+        if column < 0:                             # the header
+            if text_field not in row:
+                raise InputError(f"the header has no {text_field!r} column", first_line)
+            column = row.index(text_field)
+            out.append(raw)
+            continue
+        if not row:                                # blank line: keep it
+            out.append(raw)
+            continue
+        if len(row) <= column:
+            raise InputError(f"record has {len(row)} field(s), no {text_field!r} "
+                             f"(column {column + 1})", first_line)
+        result = fixer.fix_and_explain(row[column])
+        if result.text == row[column]:
+            out.append(raw)
+            continue
+        out.append(_replace_column(raw, row, column, result.text, delimiter))
+        findings.extend(Finding(first_line, c.start + 1, c) for c in result.changes)
+    return Fixed("".join(out), findings)
+
+
+def csv_records(lines: list[str], delimiter: str) -> Iterator[tuple[int, str, list[str]]]:
+    """(first line number, raw text, parsed row) of every CSV record, header included.
+
+    The raw text keeps the record's own quoting and line ending, so a writer can copy an
+    unchanged record byte for byte.
+    """
     with _unlimited_field_size():
         reader = csv.reader(iter(lines), delimiter=delimiter, quotechar='"', strict=True)
         consumed = 0
-        column = -1
         while True:
             first_line = consumed + 1
             try:
                 row = next(reader)
             except StopIteration:
-                break
+                return
             except csv.Error as e:
                 raise InputError(f"malformed CSV: {e}", first_line) from None
             raw = "".join(lines[consumed:reader.line_num])
             consumed = reader.line_num
-            if column < 0:                         # the header
-                if text_field not in row:
-                    raise InputError(f"the header has no {text_field!r} column", first_line)
-                column = row.index(text_field)
-                out.append(raw)
-                continue
-            if not row:                            # blank line: keep it
-                out.append(raw)
-                continue
-            if len(row) <= column:
-                raise InputError(f"record has {len(row)} field(s), no {text_field!r} "
-                                 f"(column {column + 1})", first_line)
-            result = fixer.fix_and_explain(row[column])
-            if result.text == row[column]:
-                out.append(raw)
-                continue
-            out.append(_replace_column(raw, row, column, result.text, delimiter))
-            findings.extend(Finding(first_line, c.start + 1, c) for c in result.changes)
-    return Fixed("".join(out), findings)
+            yield first_line, raw, row
 
 
 def _delimiter(header: str, text_field: str) -> str:
