@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wireclean
+from wireclean.fix.edits import apply_edits
 from wireclean.fix import encoding
 from wireclean.fix.pipeline import Context, Edit
 from wireclean.fix.registry import select_rules
@@ -33,12 +34,8 @@ def _garble(text: str) -> str:
 
 
 def _replay(text: str, changes) -> str:
-    out, pos = [], 0
-    for c in sorted(changes, key=lambda c: c.start):
-        out.append(text[pos:c.start])
-        out.append(c.after)
-        pos = c.end
-    return "".join(out) + text[pos:]
+    """Apply the reported changes to the input, as a reviewer reading --check would."""
+    return apply_edits(text, sorted(changes, key=lambda c: c.start))
 
 
 def _check_changes(text: str):

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from wireclean.fix import pipeline
+from wireclean.fix.edits import apply_edits
 from wireclean.fix.pipeline import Edit, Fixer
 from wireclean.fix.registry import UnknownRuleError, select_rules
 
@@ -31,13 +32,8 @@ def fake_passes(monkeypatch):
 
 
 def _replay(text: str, changes) -> str:
-    """Apply non-overlapping changes to the input, as a reviewer reading --check would."""
-    out, pos = [], 0
-    for c in sorted(changes, key=lambda c: c.start):
-        out.append(text[pos:c.start])
-        out.append(c.after)
-        pos = c.end
-    return "".join(out) + text[pos:]
+    """Apply the reported changes to the input, as a reviewer reading --check would."""
+    return apply_edits(text, sorted(changes, key=lambda c: c.start))
 
 
 def test_offsets_of_later_pass_are_mapped_back_to_the_input(fake_passes):
