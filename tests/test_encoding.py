@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wireclean
-from wireclean.fix.edits import apply_edits
 from wireclean.fix import encoding
+from wireclean.fix.edits import apply_edits
 from wireclean.fix.pipeline import Context, Edit
 from wireclean.fix.registry import select_rules
 

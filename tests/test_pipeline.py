@@ -77,7 +77,7 @@ def test_frozen_spans_are_never_edited(fake_passes):
     assert result.text == "`Russian Federation` and Russia"
 
 
-def test_random_edit_chains_always_replay(fake_passes):
+def test_changes_of_random_edit_chains_always_point_at_the_input(fake_passes):
     rng = random.Random(7)
     fake_passes(("a", _literal_pass("E001", "xy", "Q")),
                 ("b", _literal_pass("B001", "Qz", "")),
