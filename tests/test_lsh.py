@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wireclean.dedup.lsh import (BandHasher, BandTable, SignatureLSH, UnionFind,
+from wireclean.dedup.lsh import (BandHasher, BandTable, SignatureLSH,
                                  batch_pairs, candidate_probability, cluster_labels,
                                  containment_threshold, estimate_containment,
                                  lsh_params,
@@ -314,14 +314,30 @@ def test_clusters_come_only_from_the_edges_given():
     assert labels.tolist() == [0, 0, 0, 3, 4, 4]
 
 
-def test_union_find_grows_and_merges():
-    uf = UnionFind()
-    uf.grow(3)
-    uf.union(0, 2)
-    uf.grow(5)
-    uf.union(4, 2)
-    assert len({uf.find(0), uf.find(2), uf.find(4)}) == 1
-    assert uf.find(1) != uf.find(0) and uf.find(3) != uf.find(1)
+def test_cluster_labels_match_a_reference_union_find_on_random_graphs():
+    # Clusters decide what --drop keeps: they must be exactly the connected components.
+    rng = np.random.default_rng(3)
+    for n, m in ((50, 30), (400, 600), (2000, 1500)):
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        parent = list(range(n))
+
+        def find(x):
+            while parent[x] != x:
+                x = parent[x]
+            return x
+        for x, y in zip(a.tolist(), b.tolist()):
+            rx, ry = find(x), find(y)
+            parent[max(rx, ry)] = min(rx, ry)
+        expected = [find(x) for x in range(n)]
+        smallest = {}
+        for x, r in enumerate(expected):
+            smallest.setdefault(r, x)
+        assert cluster_labels(n, a, b).tolist() == [smallest[r] for r in expected]
+
+
+def test_cluster_labels_rejects_edges_outside_the_items():
+    with pytest.raises(ValueError, match="items 0..2"):
+        cluster_labels(3, [0], [3])
 
 
 def test_keep_policies():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wireclean.dedup import segment
-from wireclean.dedup.segment import Paragraph, paragraphs
+from wireclean.dedup.segment import Paragraph, matchable_texts, paragraphs
 
 LEDE = "Grain ministers from both countries met in Geneva on Tuesday to revive the export deal."
 SECOND = "A spokesman said talks would continue through the week and into the weekend."
@@ -156,3 +156,17 @@ def test_paragraphs_cover_the_document_exactly(doc):
 
 def test_doctests():
     assert doctest.testmod(segment).failed == 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["Grain", "exports", "rose", "U.S.", "\n", "\n\n", "\n   ",
+                                 "\t", " ", "\r\n", "\n \n", "sharply", "in", "March."]),
+                max_size=40),
+       st.integers(0, 4))
+def test_matchable_texts_agrees_with_paragraphs(pieces, min_words):
+    # The hashing fast path must number and cut paragraphs exactly as the full rule does,
+    # or --report paragraph numbers and --drop would disagree with what was matched.
+    text = " ".join(pieces) if len(pieces) % 3 == 0 else "".join(pieces)
+    full = [(p.para, p.text) for p in paragraphs(text, min_words) if p.matchable]
+    numbers, texts = matchable_texts(text, min_words)
+    assert list(zip(numbers, texts)) == full

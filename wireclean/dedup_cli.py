@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterator, NamedTuple, NoReturn
 
 import click
+import numpy as np
 
 from . import io as wio
 from .io import records as wrecords
@@ -267,30 +268,22 @@ def _hash_chunk(items: list[tuple[str, str]]):
 class Engine:
     """Streams records through hashing (in ``jobs`` processes) and the index (here).
 
-    ``each(record, matches)`` is called for every record, in input order, with its
-    verified matches against everything seen before it.
+    ``handle(chunk, batch)`` is called for every chunk of records, in input order, with
+    the chunk's signatures; it decides what the index does with them (match, add or both).
     """
 
-    def __init__(self, index, jobs: int, add: bool, query: bool, min_words: int):
-        self.index, self.jobs, self.add, self.query = index, jobs, add, query
+    def __init__(self, index, jobs: int, min_words: int):
+        self.index, self.jobs = index, jobs
         c = index.config
         # Workers hash exactly as the index does: same permutations, seed and shingles.
         self.params = {"num_perm": c.num_perm, "seed": c.seed, "shingle_size": c.shingle_size}
         self.min_words = min_words
         self.paragraphs = 0   # matchable paragraphs hashed
 
-    def run(self, records: Iterator[Record], each: Callable, progress: Callable[[int], None]):
-        from .dedup.index import _match
-        store = self.index._store
-
+    def run(self, records: Iterator[Record], handle: Callable, progress: Callable[[int], None]):
         def finish(chunk: list[Record], batch) -> None:
             self.paragraphs += len(batch)
-            hits = store.process(batch, add=self.add, query=self.query)
-            per_record: list[list] = [[] for _ in chunk]
-            for h in hits:
-                per_record[int(batch.record[h.row])].append(_match(int(batch.para[h.row]), h))
-            for record, matches in zip(chunk, per_record):
-                each(record, matches)
+            handle(chunk, batch)
             progress(sum(len(r.text) for r in chunk))
 
         chunks = _chunks(records)
@@ -310,6 +303,21 @@ class Engine:
             while pending:
                 done, future = pending.popleft()
                 finish(done, future.result())
+
+
+def _per_record(store, *, add: bool, each: Callable[[Record, list], None]) -> Callable:
+    """A chunk handler that queries (and with ``add`` stores) the chunk and calls
+    ``each(record, matches)`` per record, matches as :class:`~wireclean.Match`."""
+    from .dedup.index import _match
+
+    def handle(chunk: list[Record], batch) -> None:
+        hits = store.process(batch, add=add, query=True)
+        per_record: list[list] = [[] for _ in chunk]
+        for h in hits:
+            per_record[int(batch.record[h.row])].append(_match(int(batch.para[h.row]), h))
+        for record, matches in zip(chunk, per_record):
+            each(record, matches)
+    return handle
 
 
 def _chunks(records: Iterator[Record]) -> Iterator[list[Record]]:
@@ -547,16 +555,16 @@ def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bo
         _fail(db, f"cannot open index: {e}")
 
 
-def _run(engine: Engine, records, each, targets, quiet: bool, where: str) -> None:
+def _run(engine: Engine, records, handle, targets, quiet: bool, where: str) -> None:
     """Run the engine with a progress bar when stderr is a terminal; index errors exit 2."""
     from .dedup.index import DuplicateKeyError, IndexFormatError
     bar = _progress(targets, quiet)
     try:
         if bar is None:
-            engine.run(records, each, lambda n: None)
+            engine.run(records, handle, lambda n: None)
         else:
             with bar:
-                engine.run(records, each, bar.update)
+                engine.run(records, handle, bar.update)
     except (IndexFormatError, DuplicateKeyError, sqlite3.Error) as e:
         _fail(where, str(e).replace(f"{where}: ", "", 1))
 
@@ -607,19 +615,19 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     from .dedup.index import Index
 
     index = Index(threshold, min_words=min_words)
-    state = _DedupState(keep, min_words)
     report = None
     if report_path == "-":
         report = (sys.stdout, lambda: None, lambda: None)
     elif report_path:
         report = _atomic_text(report_path)
-    state.report = report[0] if report else None
+    state = _DedupState(index._store, keep, min_words, report[0] if report else None,
+                        want_drops=bool(drop_out))
     skipped: dict = {}
     try:
-        engine = Engine(index, _jobs(jobs), add=True, query=True, min_words=min_words)
-        _run(engine, _stream(reader, targets, skip_bad, skipped), state.each, targets,
+        engine = Engine(index, _jobs(jobs), min_words=min_words)
+        _run(engine, _stream(reader, targets, skip_bad, skipped), state.take, targets,
              quiet, "index")
-        drops = state.drops()
+        drops = state.drops() if drop_out else {}
         commits = []
         if drop_out:
             outs = _drop_outputs(targets, drop_out, corpus)
@@ -649,80 +657,130 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
 
 
 class _DedupState:
-    """What a dedup run learns as records stream past: report lines, clusters, drops."""
+    """What a dedup run learns as records stream past: report lines, clusters, drops.
 
-    def __init__(self, keep: str, min_words: int):
-        from .dedup.lsh import UnionFind
-        self.keep, self.min_words = keep, min_words
-        self.report: IO[str] | None = None
-        self.records = self.duplicates = 0
-        self.uf = UnionFind()
-        self.items: dict[tuple[str, int], int] = {}   # (key, para) of paragraphs in a match
-        self.first_drops: dict[int, dict[int, set[int]]] = {}
-        # For --keep earliest/longest: where each record is, its date and paragraph lengths.
-        self.info: dict[str, tuple] = {}
-        self.seq = 0
+    Everything per match stays in numpy arrays (a resampled corpus has millions of
+    matches); Python objects are made only for report lines, one per duplicate paragraph.
+    Items are the in-memory index's paragraph ids, which follow the input order.
+    """
 
-    def _item(self, key: str, para: int) -> int:
-        item = self.items.get((key, para))
-        if item is None:
-            item = self.items[(key, para)] = len(self.items)
-            self.uf.grow(item + 1)
-        return item
+    #: Verified edges kept before they are folded into one edge per clustered item.
+    COMPACT_EDGES = 1 << 21
 
-    def each(self, record: Record, matches: list) -> None:
-        self.records += 1
-        if self.keep != "first":
-            lengths = None
-            if self.keep == "longest":
-                from .dedup.segment import paragraphs
-                lengths = [len(p.text) for p in paragraphs(record.text, self.min_words)]
-            self.info[record.key] = (record.file, record.ordinal, record.date, self.seq, lengths)
-        self.seq += 1
-        if not matches:
-            return
-        lines = None
-        if record.fmt in ("txt", "md"):
+    def __init__(self, store, keep: str, min_words: int, report: IO[str] | None,
+                 want_drops: bool):
+        self.store, self.keep, self.min_words = store, keep, min_words
+        self.report, self.want_drops = report, want_drops
+        self.records = self.duplicates = self.items = 0
+        self._new: list[np.ndarray] = []      # edges: later item -> earlier item
+        self._old: list[np.ndarray] = []
+        self._edges = 0
+        self._compacted = 0
+        self._dropped: list[np.ndarray] = []  # (file, ordinal, para) rows, for --keep first
+        # For --keep earliest/longest, per record in input order: date and paragraph lengths.
+        self.info: list[tuple] = []
+        self.where: list[tuple[int, int]] = []  # per record: (file, ordinal)
+
+    def take(self, chunk: list[Record], batch) -> None:
+        """Match a chunk against everything before it, add it, and note its duplicates."""
+        first, v = self.store.add_and_match(batch)
+        self.records += len(chunk)
+        self.items = first + len(batch)
+        if self.want_drops and self.keep != "first":
             from .dedup.segment import paragraphs
-            lines = {p.para: p.line for p in paragraphs(record.text, self.min_words)}
-        best: dict[int, Any] = {}
-        for m in matches:
-            best.setdefault(m.para, m)
-            self.uf.union(self._item(record.key, m.para), self._item(m.key, m.key_para))
-        for para, m in sorted(best.items()):
-            self.duplicates += 1
-            self.first_drops.setdefault(record.file, {}).setdefault(record.ordinal, set()).add(para)
-            if self.report is not None:
-                self.report.write(json.dumps({
-                    "id": record.key, "para": para, "match_id": m.key,
-                    "match_para": m.key_para, "score": m.score, "jaccard": m.jaccard,
-                    "containment": m.containment, "path": record.path,
-                    "line": lines[para] if lines else record.line,
-                }, ensure_ascii=False) + "\n")
+            for record in chunk:
+                lengths = None
+                if self.keep == "longest":
+                    lengths = [len(p.text) for p in paragraphs(record.text, self.min_words)]
+                self.info.append((record.date, lengths))
+                self.where.append((record.file, record.ordinal))
+        if len(v.row) == 0:
+            return
+        self._new.append(first + v.row)
+        self._old.append(v.id)
+        self._edges += len(v.row)
+        if self._edges > max(self.COMPACT_EDGES, 2 * self._compacted):
+            self._compact()
+        # Pairs come best first per row, so a row's first pair is the match it reports.
+        rows, at = np.unique(v.row, return_index=True)
+        self.duplicates += len(rows)
+        recs, paras = batch.record[rows], batch.para[rows]
+        if self.want_drops and self.keep == "first":
+            files = np.array([r.file for r in chunk], np.int64)[recs]
+            ordinals = np.array([r.ordinal for r in chunk], np.int64)[recs]
+            self._dropped.append(np.stack((files, ordinals, paras)))
+        if self.report is not None:
+            self._write(chunk, recs, paras, v, at)
+
+    def _write(self, chunk: list[Record], recs, paras, v, at) -> None:
+        docs, key_paras = self.store.locate(v.id[at])
+        write, dumps, key_of = self.report.write, json.dumps, self.store.key
+        lines: dict[int, dict[int, int]] = {}
+        for r, para, doc, key_para, score, jac, con in zip(
+                recs.tolist(), paras.tolist(), docs.tolist(), key_paras.tolist(),
+                v.score[at].tolist(), v.jaccard[at].tolist(), v.containment[at].tolist()):
+            record = chunk[r]
+            if record.fmt in ("txt", "md"):
+                if r not in lines:
+                    from .dedup.segment import paragraphs
+                    lines[r] = {p.para: p.line for p in paragraphs(record.text, self.min_words)}
+                line = lines[r][para]
+            else:
+                line = record.line
+            write(dumps({
+                "id": record.key, "para": para, "match_id": key_of(doc), "match_para": key_para,
+                "score": round(score, 2), "jaccard": round(jac, 2),
+                "containment": round(con, 2), "path": record.path, "line": line,
+            }, ensure_ascii=False) + "\n")
+
+    def _edge_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self._new:
+            e = np.empty(0, np.int64)
+            return e, e
+        return np.concatenate(self._new), np.concatenate(self._old)
+
+    def _compact(self) -> None:
+        """Replace the edges by one per clustered item (item -> its cluster's smallest
+        item): the same clusters, with memory bounded by the items matched, not the matches."""
+        from .dedup.lsh import cluster_labels
+        new, old = self._edge_arrays()
+        labels = cluster_labels(self.items, new, old)
+        members = np.unique(np.concatenate((new, old)))
+        members = members[labels[members] != members]
+        self._new, self._old = [members], [labels[members]]
+        self._edges = self._compacted = len(members)
+
+    def _labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """Items that have a match (in input order) and their cluster labels."""
+        from .dedup.lsh import cluster_labels
+        new, old = self._edge_arrays()
+        items = np.unique(np.concatenate((new, old)))
+        return items, cluster_labels(self.items, new, old)[items]
 
     def clusters(self) -> int:
-        return len({self.uf.find(i) for i in range(len(self.items))})
+        return len(np.unique(self._labels()[1]))
 
     def drops(self) -> dict[int, dict[int, set[int]]]:
         """file -> record ordinal -> paragraph numbers to drop, by the keep policy."""
+        out: dict[int, dict[int, set[int]]] = {}
         if self.keep == "first":
-            return self.first_drops
-        import numpy as np
-
+            rows = np.concatenate(self._dropped, axis=1) if self._dropped else np.empty((3, 0), np.int64)
+            for file, ordinal, para in rows.T.tolist():
+                out.setdefault(file, {}).setdefault(ordinal, set()).add(para)
+            return out
         from .dedup.lsh import keep_mask
-        items = sorted(self.items, key=lambda kp: (self.info[kp[0]][3], kp[1]))
-        roots = [self.uf.find(self.items[kp]) for kp in items]
-        label_of: dict[int, int] = {}
-        labels = np.array([label_of.setdefault(r, i) for i, r in enumerate(roots)], np.int64)
+        items, labels = self._labels()
+        labels = np.unique(labels, return_inverse=True)[1]   # keep_mask wants 0..k-1
+        docs, paras = self.store.locate(items)
+        docs, paras = docs.tolist(), paras.tolist()
         if self.keep == "earliest":
-            mask = keep_mask(labels, "earliest", dates=[self.info[k][2] for k, _ in items])
+            mask = keep_mask(labels, "earliest", dates=[self.info[d][0] for d in docs])
         else:
             mask = keep_mask(labels, "longest",
-                             lengths=[self.info[k][4][p] for k, p in items])
-        out: dict[int, dict[int, set[int]]] = {}
-        for (key, para), kept in zip(items, mask.tolist()):
+                             lengths=[self.info[d][1][p] for d, p in zip(docs, paras)])
+        for doc, para, kept in zip(docs, paras, mask.tolist()):
             if not kept:
-                file, ordinal = self.info[key][:2]
+                file, ordinal = self.where[doc]
                 out.setdefault(file, {}).setdefault(ordinal, set()).add(para)
         return out
 
@@ -754,8 +812,9 @@ def _against(db: str, corpus: tuple[str, ...], reader: Reader, threshold: float 
     # Keys only name the records in this run; nothing is added to the index.
     reader.unique = lambda key: key  # type: ignore[method-assign]
     try:
-        engine = Engine(index, jobs, add=False, query=True, min_words=min_words)
-        _run(engine, _stream(reader, targets, skip_bad, {}), each, targets, quiet, db)
+        engine = Engine(index, jobs, min_words=min_words)
+        _run(engine, _stream(reader, targets, skip_bad, {}),
+             _per_record(index._store, add=False, each=each), targets, quiet, db)
     finally:
         index.close()
     if not quiet and found:
@@ -799,13 +858,14 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
                 continue
             yield record
 
-    def each(record: Record, matches: list) -> None:
+    def add(chunk: list[Record], batch) -> None:
         nonlocal added
-        added += 1
+        idx._store.process(batch, add=True, query=False)
+        added += len(chunk)
 
     try:
-        engine = Engine(idx, _jobs(jobs), add=True, query=False, min_words=min_words)
-        _run(engine, new_only(_stream(reader, targets, skip_bad, {})), each, targets, quiet, db)
+        engine = Engine(idx, _jobs(jobs), min_words=min_words)
+        _run(engine, new_only(_stream(reader, targets, skip_bad, {})), add, targets, quiet, db)
     finally:
         idx.close()
     message = f"added {_plural(added, 'record')} ({_plural(engine.paragraphs, 'paragraph')}) to {db}"

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .minhash import MinHasher
-from .segment import DEFAULT_MIN_WORDS, paragraphs
+from .segment import DEFAULT_MIN_WORDS, matchable_texts
 from .stores import (DEFAULT_THRESHOLD, Batch, DuplicateKeyError, Hit, IndexConfig,
                      IndexFormatError)
 from .stores.memory import MemoryStore
@@ -237,11 +237,10 @@ class Index:
                 raise TypeError(f"text of {key!r} is {type(text).__name__}, not str")
             keys.append(key)
             metas.append(meta)
-            for p in paragraphs(text, self.min_words):
-                if p.matchable:
-                    texts.append(p.text)
-                    record.append(i)
-                    para.append(p.para)
+            numbers, matchable = matchable_texts(text, self.min_words)
+            texts += matchable
+            record += [i] * len(numbers)
+            para += numbers
         sigs, sizes = self._signatures(texts)
         return Batch(keys, metas, np.asarray(record, dtype=np.int64),
                      np.asarray(para, dtype=np.int64), sizes, sigs)

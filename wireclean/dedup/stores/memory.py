@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..lsh import ChunkedArray, SignatureLSH
+from ..lsh import ChunkedArray, SignatureLSH, Verified
 from . import Batch, DuplicateKeyError, Hit, IndexConfig
 
 
@@ -65,6 +65,17 @@ class MemoryStore:
             if len(batch) == 0:
                 return []
             return self._hits(batch, self._lsh.query(batch.signatures, batch.sizes))
+        _, verified = self.add_and_match(batch, query=query)
+        return self._hits(batch, verified) if query else []
+
+    def add_and_match(self, batch: Batch, *, query: bool = True) -> tuple[int, Verified]:
+        """Store a batch; with ``query``, first match it against everything earlier.
+
+        The array form of ``process(batch, add=True, query=True)`` for callers that handle
+        many matches (a corpus run): returns the item id given to the batch's first row
+        (row i becomes item ``first + i``) and the verified pairs, row -> earlier item id,
+        best first per row. :meth:`locate` names the items.
+        """
         seen = set()
         for key in batch.keys:
             if key in self._doc_of_key or key in seen:
@@ -85,7 +96,16 @@ class MemoryStore:
         self._doc_count.extend(per_doc)
         self._item_doc.extend(first_doc + batch.record)
         self._item_para.extend(batch.para)
-        return self._hits(batch, verified) if query else []
+        return first_item, verified
+
+    def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers (in the order they were added) and paragraph numbers of items."""
+        ids = np.asarray(ids, dtype=np.int64)
+        return self._item_doc.take(ids), self._item_para.take(ids).astype(np.int64)
+
+    def key(self, doc: int) -> str | None:
+        """The key of document number ``doc`` (None once removed)."""
+        return self._keys[doc]
 
     def _hits(self, batch: Batch, v) -> list[Hit]:
         if len(v.row) == 0:
