@@ -350,3 +350,27 @@ def test_keep_policies():
         keep_mask(labels, "newest")
     with pytest.raises(ValueError, match="one date per item"):
         keep_mask(labels, "earliest")
+
+
+def test_matches_do_not_depend_on_batch_boundaries_when_buckets_are_full():
+    # --jobs 2 cuts the stream into other batches than --jobs 1; a popular paragraph
+    # (more copies than the bucket cap) must still be compared with the same earlier
+    # copies, or the report would change with --jobs.
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**32, size=(3, 128), dtype=np.uint64).astype(np.uint32)
+    sigs = base[rng.integers(0, 3, 60)].copy()
+    sigs[:, :10] = rng.integers(0, 2**32, size=(60, 10), dtype=np.uint64)  # near, not exact
+    counts = np.full(60, 50)
+
+    def pairs(cuts):
+        lsh = SignatureLSH(threshold=0.8, bucket_cap=4)
+        out = set()
+        for lo, hi in zip([0] + cuts, cuts + [60]):
+            _, v = lsh.insert(sigs[lo:hi], counts[lo:hi])
+            out |= {(lo + r, i) for r, i in zip(v.row.tolist(), v.id.tolist())}
+        return out
+
+    whole = pairs([])
+    assert whole and all(len({i for r, i in whole if r == row}) <= 4 for row in range(60))
+    for cuts in ([7], [1, 2, 3, 30], [13, 26, 39, 52], list(range(1, 60))):
+        assert pairs(cuts) == whole

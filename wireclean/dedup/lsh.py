@@ -288,9 +288,16 @@ def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int):
     return later, earlier, rank.reshape(n, b)
 
 
-def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int):
+def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
+                  existing: np.ndarray | None = None):
     """:func:`batch_pairs` on keys already sorted (with their rows): pairs, and the rank
-    of each sorted position inside its equal-key group."""
+    of each sorted position inside its equal-key group.
+
+    ``existing`` (per sorted position) is how many entries the key already has in the
+    index: a row is then paired only with the earlier rows of the batch that will be
+    stored (the first ``cap - existing``), so what a row is compared with -- the first
+    ``cap`` rows ever seen with that key -- does not depend on where batches begin.
+    """
     m = len(skeys)
     new_group = np.empty(m, dtype=bool)
     if m:
@@ -300,7 +307,8 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int):
     group_of = np.cumsum(new_group) - 1
     srank = np.arange(m) - starts[group_of]
     # Expand each sorted position into its min(rank, cap) predecessors in the group.
-    take = np.minimum(srank, cap)
+    limit = cap if existing is None else np.maximum(cap - existing, 0)
+    take = np.minimum(srank, limit)
     has = np.flatnonzero(take)
     if len(has) == 0:
         e = np.empty(0, np.int64)
@@ -704,7 +712,7 @@ class SignatureLSH:
         # Earlier batches: look up, and learn how full each bucket already is.
         pos, found, existing = self._table.lookup(skeys, self._alive_filter())
         # Earlier rows of this batch.
-        later, earlier, rank = _sorted_pairs(skeys, srows, groups, self.bucket_cap)
+        later, earlier, rank = _sorted_pairs(skeys, srows, groups, self.bucket_cap, existing)
         self._sigs.extend(sigs8)
         self._sizes.extend(counts)
         self._alive.extend(np.ones(n, dtype=bool))
