@@ -324,3 +324,68 @@ def test_fix_still_starts_without_numpy_and_help_lists_the_commands():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
     listing = run("--help").stdout
     assert "dedup" in listing and "index" in listing
+
+
+def _mixed_feed() -> list[dict]:
+    paras = [GRAIN, GRAIN_TRIMMED, STRIKES, STRIKES_SPUN, WHEAT, FLOODS, BUDGET]
+    return [{"id": f"r{i % 23}", "date": f"2024-01-{i % 28 + 1:02d}",
+             "text": story(paras[i % 7], paras[(i * 3) % 7], f"Item {i} closes the story.")}
+            for i in range(120)]
+
+
+@pytest.mark.parametrize("options", [
+    ["--report", "-"],
+    ["--drop", "out", "--keep", "longest"],
+    ["--drop", "out", "--keep", "earliest", "--date-field", "date"],
+])
+def test_jobs_two_reads_files_in_ranges_and_agrees_with_one(monkeypatch, options):
+    # With --jobs 2 the workers read JSONL files themselves, in byte ranges: line
+    # numbers, ordinals, duplicate-id suffixes, blank lines, a JSONL file beside a txt
+    # file and --drop must all come out as when one process reads everything.
+    import wireclean.dedup_cli as dedup_cli
+    monkeypatch.setattr(dedup_cli, "CHUNK_CHARS", 700)   # many ranges, cut mid-record
+    lines = [json.dumps(r) for r in _mixed_feed()]
+    lines[40:40] = ["", "   "]
+    write("a.jsonl", "\n".join(lines[:70]) + "\n")
+    write("b.txt", story(WHEAT, GRAIN))
+    write("c.jsonl", "\n".join(lines[70:]))          # no final newline
+    outputs = []
+    for jobs in ("1", "2"):
+        result = run("dedup", "a.jsonl", "b.txt", "c.jsonl", "--jobs", jobs, *options)
+        assert result.exit_code == 1
+        out = result.stdout
+        if "--drop" in options:   # several inputs: OUT is a directory
+            out = [(f.name, f.read_text()) for f in sorted(Path("out").iterdir())]
+        outputs.append((out, result.stderr.count("duplicate id")))
+    assert outputs[0] == outputs[1]
+    if "--report" in options:
+        assert len(report_lines(outputs[0][0])) > 100
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bad_lines_are_named_with_their_line_numbers_with_any_jobs(monkeypatch, jobs):
+    import wireclean.dedup_cli as dedup_cli
+    monkeypatch.setattr(dedup_cli, "CHUNK_CHARS", 500)
+    good = [json.dumps(r) for r in _mixed_feed()[:30]]
+    write("feed.jsonl", "\n".join(good[:17] + ['{"id": "x", "body": "no text"}'] + good[17:]) + "\n")
+    failed = run("dedup", "feed.jsonl", "--jobs", jobs, "--report", "r.jsonl")
+    assert failed.exit_code == 2 and not Path("r.jsonl").exists()
+    assert "feed.jsonl:18:" in failed.stderr and "--skip-bad" in failed.stderr
+    skipped = run("dedup", "feed.jsonl", "--jobs", jobs, "--skip-bad", "--report", "-")
+    assert skipped.exit_code == 1 and "feed.jsonl:18:" in skipped.stderr
+    assert {line["line"] for line in report_lines(skipped.stdout)} <= set(range(1, 32)) - {18}
+    assert max(line["line"] for line in report_lines(skipped.stdout)) == 31
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_undecodable_line_stops_the_file_at_that_line_with_any_jobs(monkeypatch, jobs):
+    import wireclean.dedup_cli as dedup_cli
+    monkeypatch.setattr(dedup_cli, "CHUNK_CHARS", 500)
+    good = [json.dumps(r).encode() for r in _mixed_feed()[:30]]
+    Path("feed.jsonl").write_bytes(b"\n".join(good[:20] + [b'{"id": "z", "text": "caf\xe9"}']
+                                              + good[20:]) + b"\n")
+    failed = run("dedup", "feed.jsonl", "--jobs", jobs, "--report", "r.jsonl")
+    assert failed.exit_code == 2 and "feed.jsonl:21: not valid utf-8" in failed.stderr
+    skipped = run("dedup", "feed.jsonl", "--jobs", jobs, "--skip-bad", "--report", "-")
+    assert "feed.jsonl:21:" in skipped.stderr and "file skipped" in skipped.stderr
+    assert max(line["line"] for line in report_lines(skipped.stdout)) <= 20

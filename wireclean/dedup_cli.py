@@ -40,6 +40,7 @@ already in the index), 2 usage or input error.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import os
 import sqlite3
@@ -95,6 +96,12 @@ class Record:
     text: str
     date: Any = None
     fmt: str = "txt"
+    size: int = -1       # characters of text, when ``text`` stayed in a worker ("")
+    lengths: list[int] | None = None   # paragraph lengths, likewise (for --keep longest)
+
+    @property
+    def chars(self) -> int:
+        return self.size if self.size >= 0 else len(self.text)
 
 
 @dataclass
@@ -116,6 +123,10 @@ class Reader:
     encoding: str = "utf-8"
     keys: collections.Counter = field(default_factory=collections.Counter)
     warned: set = field(default_factory=set)
+    # Where each file's next range starts, for ranges read by workers (see accept).
+    _next_line: dict = field(default_factory=dict)
+    _next_ordinal: dict = field(default_factory=dict)
+    _failed: set = field(default_factory=set)
 
     def unique(self, key: str) -> str:
         """``key``, or ``key#N`` for the N-th record with that id in this run."""
@@ -173,6 +184,35 @@ class Reader:
                              self._key(fields.get(self.id_field), path, number),
                              row[column], date or None, "csv")
 
+    def accept(self, unit: "_Range", result: tuple, skip_bad: bool,
+               skipped: dict) -> tuple[list[Record], Any]:
+        """Records and batch of a worker's :func:`_read_and_hash` result, in input order:
+        line numbers, ordinals and ids as the sequential reader gives them."""
+        if unit.file in self._failed:
+            return [], None
+        lines, items, batch, error = result
+        base = self._next_line.get(unit.file, 1)
+        ordinal = self._next_ordinal.get(unit.file, 0)
+        records = []
+        for item in items:
+            number = base + item[0]
+            if len(item) == 2:
+                _bad(unit.path, number, item[1], unit.file, skip_bad, skipped)
+            else:
+                _, value, date, size, lengths = item
+                records.append(Record(unit.file, ordinal, unit.path, number,
+                                      self._key(value, unit.path, number), "", date, "jsonl",
+                                      size, lengths))
+            ordinal += 1
+        self._next_line[unit.file] = base + lines
+        self._next_ordinal[unit.file] = ordinal
+        batch.keys = [r.key for r in records]
+        batch.metas = [None] * len(records)
+        if error is not None:
+            self._failed.add(unit.file)
+            _unreadable(f"{unit.path}:{base + error[0]}", error[1], unit.file, skip_bad, skipped)
+        return records, batch
+
     def _key(self, value: Any, path: str, line: int) -> str:
         if value is None or value == "":
             return self.unique(f"{path}:{line}")
@@ -208,14 +248,18 @@ def _jsonl_lines(path: str, encoding: str) -> Iterator[str]:
         raise wio.InputError(e.strerror.lower() if e.strerror else str(e)) from None
     with handle:
         for number, raw in enumerate(handle, 1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                line, _ = wio.decode(raw, encoding)
-            except wio.InputError as e:
-                raise wio.InputError(e.message.replace("byte offset", "line byte offset"),
-                                     number) from None
-            yield line
+            yield _decode_line(raw, number, encoding)
+
+
+def _decode_line(raw: bytes, number: int, encoding: str) -> str:
+    """One line of a JSONL file as text; :class:`wio.InputError` with its line number."""
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return wio.decode(raw, encoding)[0]
+    except wio.InputError as e:
+        raise wio.InputError(e.message.replace("byte offset", "line byte offset"),
+                             number) from None
 
 
 def _json_record(line: str, text_field: str, number: int) -> dict:
@@ -265,11 +309,79 @@ def _hash_chunk(items: list[tuple[str, str]]):
     return _worker_index._batch([(key, text, None) for key, text in items])
 
 
-class Engine:
-    """Streams records through hashing (in ``jobs`` processes) and the index (here).
+@dataclass
+class _Range:
+    """Lines of a JSONL file that a worker reads, parses and hashes itself (``--jobs`` > 1),
+    so the texts never pass through this process."""
 
-    ``handle(chunk, batch)`` is called for every chunk of records, in input order, with
-    the chunk's signatures; it decides what the index does with them (match, add or both).
+    file: int
+    path: str
+    start: int     # byte offset of its first line
+    length: int    # bytes, ending at a line end (or the end of the file)
+
+
+def _ranges(file: int, path: str) -> Iterator[_Range]:
+    """Consecutive ranges of about ``CHUNK_CHARS`` bytes covering the file, cut at line ends."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        start = 0
+        while start < size:
+            end = min(start + CHUNK_CHARS, size)
+            if end < size:
+                handle.seek(end - 1)
+                end += len(handle.readline()) - 1
+            yield _Range(file, path, start, end - start)
+            start = end
+
+
+def _read_and_hash(path: str, start: int, length: int, fields: tuple, lengths: bool):
+    """A worker's whole job for one :class:`_Range`: decode, parse, segment, sign.
+
+    Returns ``(lines, items, batch, error)``: the number of lines read; per non-blank line
+    ``(index, id, date, size, paragraph lengths)`` for a record or ``(index, message)`` for a
+    bad one (``index`` counts lines from the range's first); the batch of the good records
+    in order (keys filled in by the caller, which numbers duplicate ids); and the
+    ``(index, message)`` of an undecodable line, where reading stopped, or None.
+    """
+    from .dedup.segment import paragraphs
+    text_field, id_field, date_field, encoding = fields
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        raws = handle.read(length).split(b"\n")
+    if raws[-1] == b"":
+        raws.pop()
+    items: list[tuple] = []
+    texts: list[tuple[str, str, None]] = []
+    error = None
+    for i, raw in enumerate(raws):
+        try:
+            line = _decode_line(raw, 1 if start == 0 and i == 0 else 2, encoding)
+        except wio.InputError as e:
+            error = (i, e.message)
+            break
+        if not line.strip(" \t\r\n"):
+            continue
+        try:
+            record = _json_record(line, text_field, i)
+        except wio.InputError as e:
+            items.append((i, e.message))
+            continue
+        text = record[text_field]
+        date = record.get(date_field) if date_field else None
+        sizes = [len(p.text) for p in paragraphs(text, _worker_index.min_words)] if lengths else None
+        items.append((i, record.get(id_field), date, len(text), sizes))
+        texts.append(("", text, None))
+    return len(raws), items, _worker_index._batch(texts), error
+
+
+class Engine:
+    """Streams the corpus through hashing (in ``jobs`` processes) and the index (here).
+
+    Work arrives as units: chunks of records read here, or (with ``jobs`` > 1) byte ranges
+    of JSONL files that the workers read, parse and hash themselves, so this process
+    keeps only what cannot be split: the index. ``handle(chunk, batch)`` is called for
+    every chunk of records, in input order, with the chunk's signatures; it decides what
+    the index does with them (match, add or both).
     """
 
     def __init__(self, index, jobs: int, min_words: int):
@@ -280,23 +392,41 @@ class Engine:
         self.min_words = min_words
         self.paragraphs = 0   # matchable paragraphs hashed
 
-    def run(self, records: Iterator[Record], handle: Callable, progress: Callable[[int], None]):
-        def finish(chunk: list[Record], batch) -> None:
-            self.paragraphs += len(batch)
-            handle(chunk, batch)
-            progress(sum(len(r.text) for r in chunk))
+    def run(self, units: Iterator["list[Record] | _Range"], handle: Callable,
+            progress: Callable[[int], None], reader: Reader | None = None,
+            accept: Callable | None = None, lengths: bool = False) -> None:
+        """For ranges: ``reader`` names the fields, ``accept(range, result)`` turns a
+        worker's result into (records, batch), and with ``lengths`` workers also measure
+        paragraphs (for --keep longest)."""
+        fields = reader and (reader.text_field, reader.id_field, reader.date_field,
+                             reader.encoding)
+        def finish(unit, result) -> None:
+            if isinstance(unit, _Range):
+                chunk, batch = accept(unit, result)
+                done = unit.length
+            else:
+                chunk, batch = unit, result
+                done = sum(r.chars for r in chunk)
+            if chunk:
+                self.paragraphs += len(batch)
+                handle(chunk, batch)
+            progress(done)
 
-        chunks = _chunks(records)
         if self.jobs <= 1:
             _init_worker(self.params, self.min_words)
-            for chunk in chunks:
-                finish(chunk, _hash_chunk([(r.key, r.text) for r in chunk]))
+            for unit in units:
+                finish(unit, _hash_chunk([(r.key, r.text) for r in unit]))
             return
         with ProcessPoolExecutor(self.jobs, initializer=_init_worker,
                                  initargs=(self.params, self.min_words)) as pool:
             pending: collections.deque = collections.deque()
-            for chunk in chunks:
-                pending.append((chunk, pool.submit(_hash_chunk, [(r.key, r.text) for r in chunk])))
+            for unit in units:
+                if isinstance(unit, _Range):
+                    future = pool.submit(_read_and_hash, unit.path, unit.start, unit.length,
+                                         fields, lengths)
+                else:
+                    future = pool.submit(_hash_chunk, [(r.key, r.text) for r in unit])
+                pending.append((unit, future))
                 if len(pending) >= self.jobs * CHUNKS_IN_FLIGHT:
                     done, future = pending.popleft()
                     finish(done, future.result())
@@ -320,19 +450,6 @@ def _per_record(store, *, add: bool, each: Callable[[Record, list], None]) -> Ca
     return handle
 
 
-def _chunks(records: Iterator[Record]) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    size = 0
-    for record in records:
-        chunk.append(record)
-        size += len(record.text)
-        if size >= CHUNK_CHARS:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
 def _targets(paths: tuple[str, ...]) -> list[wio.Target]:
     """The files named, or exit 2 naming each one that cannot be used."""
     targets, bad = [], False
@@ -353,26 +470,69 @@ def _targets(paths: tuple[str, ...]) -> list[wio.Target]:
     return targets
 
 
-def _stream(reader: Reader, targets: list[wio.Target], skip_bad: bool,
-            skipped: dict) -> Iterator[Record]:
-    """Every good record of every file; bad ones stop the run unless ``skip_bad``."""
+def _bad(path: str, line: int, message: str, file: int, skip_bad: bool, skipped: dict) -> None:
+    """A record that cannot be read: exit 2, or with ``--skip-bad`` a warning."""
+    if not skip_bad:
+        _fail(f"{path}:{line}", message + " (--skip-bad to report it and go on)")
+    _warning(f"{path}:{line}", f"{message}; skipped")
+    skipped.setdefault(file, set()).add(line)
+
+
+def _unreadable(where: str, message: str, file: int, skip_bad: bool, skipped: dict) -> None:
+    """A file that cannot be read on: exit 2, or with ``--skip-bad`` skip the rest of it."""
+    if not skip_bad:
+        _fail(where, message)
+    _warning(where, f"{message}; file skipped")
+    skipped.setdefault(file, set()).add(None)
+
+
+def _file_records(reader: Reader, number: int, target: wio.Target, skip_bad: bool,
+                  skipped: dict) -> Iterator[Record]:
+    """Every good record of one file; bad ones stop the run unless ``skip_bad``."""
+    try:
+        for item in reader.records(number, target):
+            if isinstance(item, Bad):
+                _bad(item.path, item.line, item.message, number, skip_bad, skipped)
+                continue
+            yield item
+    except wio.InputError as e:
+        where = f"{target.path}:{e.line}" if e.line else target.path
+        _unreadable(where, e.message, number, skip_bad, skipped)
+
+
+def _units(reader: Reader, targets: list[wio.Target], skip_bad: bool, skipped: dict,
+           ranges: bool, select: Callable[[Record], bool] | None = None
+           ) -> Iterator["list[Record] | _Range"]:
+    """The corpus as work for :class:`Engine`: chunks of about ``CHUNK_CHARS`` characters
+    of records (only those ``select`` accepts), and with ``ranges`` each JSONL file as
+    byte ranges for the workers."""
+    chunk: list[Record] = []
+    size = 0
     for number, target in enumerate(targets):
-        try:
-            for item in reader.records(number, target):
-                if isinstance(item, Bad):
-                    if not skip_bad:
-                        _fail(f"{item.path}:{item.line}", item.message
-                              + " (--skip-bad to report it and go on)")
-                    _warning(f"{item.path}:{item.line}", f"{item.message}; skipped")
-                    skipped.setdefault(number, set()).add(item.line)
-                    continue
-                yield item
-        except wio.InputError as e:
-            where = f"{target.path}:{e.line}" if e.line else target.path
-            if not skip_bad:
-                _fail(where, e.message)
-            _warning(where, f"{e.message}; file skipped")
-            skipped.setdefault(number, set()).add(None)
+        if ranges and target.format == "jsonl" and _streamable(reader.encoding) \
+                and os.path.isfile(target.path):
+            try:
+                with open(target.path, "rb"):
+                    pass
+            except OSError as e:
+                _unreadable(target.path, e.strerror.lower() if e.strerror else str(e),
+                            number, skip_bad, skipped)
+                continue
+            if chunk:
+                yield chunk
+                chunk, size = [], 0
+            yield from _ranges(number, target.path)
+            continue
+        for record in _file_records(reader, number, target, skip_bad, skipped):
+            if select is not None and not select(record):
+                continue
+            chunk.append(record)
+            size += len(record.text)
+            if size >= CHUNK_CHARS:
+                yield chunk
+                chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _progress(targets: list[wio.Target], quiet: bool):
@@ -555,16 +715,23 @@ def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bo
         _fail(db, f"cannot open index: {e}")
 
 
-def _run(engine: Engine, records, handle, targets, quiet: bool, where: str) -> None:
-    """Run the engine with a progress bar when stderr is a terminal; index errors exit 2."""
+def _run(engine: Engine, reader: Reader, targets: list[wio.Target], handle: Callable, *,
+         skip_bad: bool, skipped: dict, quiet: bool, where: str,
+         select: Callable[[Record], bool] | None = None, lengths: bool = False) -> None:
+    """Stream the corpus through the engine, with a progress bar when stderr is a
+    terminal; index errors exit 2. ``select`` keeps records out (workers then get
+    records, not ranges, since they cannot ask this process)."""
     from .dedup.index import DuplicateKeyError, IndexFormatError
+    units = _units(reader, targets, skip_bad, skipped, ranges=engine.jobs > 1 and select is None,
+                   select=select)
+    accept = functools.partial(reader.accept, skip_bad=skip_bad, skipped=skipped)
     bar = _progress(targets, quiet)
     try:
         if bar is None:
-            engine.run(records, handle, lambda n: None)
+            engine.run(units, handle, lambda n: None, reader, accept, lengths)
         else:
             with bar:
-                engine.run(records, handle, bar.update)
+                engine.run(units, handle, bar.update, reader, accept, lengths)
     except (IndexFormatError, DuplicateKeyError, sqlite3.Error) as e:
         _fail(where, str(e).replace(f"{where}: ", "", 1))
 
@@ -625,8 +792,8 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     skipped: dict = {}
     try:
         engine = Engine(index, _jobs(jobs), min_words=min_words)
-        _run(engine, _stream(reader, targets, skip_bad, skipped), state.take, targets,
-             quiet, "index")
+        _run(engine, reader, targets, state.take, skip_bad=skip_bad, skipped=skipped,
+             quiet=quiet, where="index", lengths=keep == "longest" and bool(drop_out))
         drops = state.drops() if drop_out else {}
         commits = []
         if drop_out:
@@ -691,7 +858,8 @@ class _DedupState:
             for record in chunk:
                 lengths = None
                 if self.keep == "longest":
-                    lengths = [len(p.text) for p in paragraphs(record.text, self.min_words)]
+                    lengths = record.lengths if record.lengths is not None else \
+                        [len(p.text) for p in paragraphs(record.text, self.min_words)]
                 self.info.append((record.date, lengths))
                 self.where.append((record.file, record.ordinal))
         if len(v.row) == 0:
@@ -813,8 +981,8 @@ def _against(db: str, corpus: tuple[str, ...], reader: Reader, threshold: float 
     reader.unique = lambda key: key  # type: ignore[method-assign]
     try:
         engine = Engine(index, jobs, min_words=min_words)
-        _run(engine, _stream(reader, targets, skip_bad, {}),
-             _per_record(index._store, add=False, each=each), targets, quiet, db)
+        _run(engine, reader, targets, _per_record(index._store, add=False, each=each),
+             skip_bad=skip_bad, skipped={}, quiet=quiet, where=db)
     finally:
         index.close()
     if not quiet and found:
@@ -850,13 +1018,12 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
     reader = Reader(text_field, id_field, None, encoding)
     added = already = 0
 
-    def new_only(records: Iterator[Record]) -> Iterator[Record]:
+    def new_only(record: Record) -> bool:
         nonlocal already
-        for record in records:
-            if record.key in idx:
-                already += 1
-                continue
-            yield record
+        if record.key in idx:
+            already += 1
+            return False
+        return True
 
     def add(chunk: list[Record], batch) -> None:
         nonlocal added
@@ -865,7 +1032,8 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
 
     try:
         engine = Engine(idx, _jobs(jobs), min_words=min_words)
-        _run(engine, new_only(_stream(reader, targets, skip_bad, {})), add, targets, quiet, db)
+        _run(engine, reader, targets, add, skip_bad=skip_bad, skipped={}, quiet=quiet,
+             where=db, select=new_only)
     finally:
         idx.close()
     message = f"added {_plural(added, 'record')} ({_plural(engine.paragraphs, 'paragraph')}) to {db}"
