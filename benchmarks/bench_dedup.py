@@ -3,18 +3,23 @@
 Two corpora, both written under ``benchmarks/out/`` (gitignored; the data is research-only):
 
 * ``dedup_real.jsonl`` -- every article of the real corpora in ``../shared/data``;
-* ``dedup_synth_<N>mb.jsonl`` -- about N MB (default 500) of articles made by resampling
-  the real corpora's paragraphs (5 to 15 per article), a third of them passed through
-  :class:`spinner.Spinner` (entity swaps, synonyms, spacing damage, trims and additions)
-  so the corpus holds syndication-like near copies as well as exact ones. Seeded.
+* ``dedup_archive_<N>mb.jsonl`` -- about N MB (default 500) shaped like a wire archive:
+  most paragraphs are new (2 to 4 sentences drawn at random from the real corpora, so the
+  combination is new), and 8 % are syndicated copies of a paragraph generated earlier
+  (half of those passed through :class:`spinner.Spinner`: entity swaps, synonyms,
+  spacing damage, trims and additions), about the share of duplicate paragraphs in the
+  real corpora (5 %) plus reprint clusters that grow over time. Seeded.
+* ``dedup_synth_<N>mb.jsonl`` (``--resampled-mb``, default 100) -- a stress case: every
+  paragraph resampled from the real corpora (5 to 15 per article), a third of them spun,
+  so most paragraphs are near copies of many others (70 % duplicates at 100 MB).
 
 Each run is the real command line in a fresh process (``wireclean dedup FILE --jobs J
 --report OUT``, the report written to ``benchmarks/out/``), timed wall-clock; peak RSS is
 the largest resident set of that command's processes (``os.wait4``'s rusage, which covers
 the pool workers it waited for). MB are 10**6 bytes of the input file.
 
-    .venv/bin/python benchmarks/bench_dedup.py                 # real: 3 runs, synth 500 MB: 1 run
-    .venv/bin/python benchmarks/bench_dedup.py --size-mb 50 --runs 3 --synth-runs 3
+    .venv/bin/python benchmarks/bench_dedup.py      # real: 3 runs; archive 500 MB, resampled 100 MB: 1 run
+    .venv/bin/python benchmarks/bench_dedup.py --size-mb 50 --resampled-mb 0 --runs 3 --synth-runs 3
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -74,6 +80,45 @@ def write_synth(data: Path, size_mb: int, seed: int = 7) -> Path:
     return path
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+
+
+def write_archive(data: Path, size_mb: int, seed: int = 11, reprint_rate: float = 0.08) -> Path:
+    path = OUT_DIR / f"dedup_archive_{size_mb}mb.jsonl"
+    if path.exists():
+        return path
+    from wireclean.dedup.segment import paragraphs
+
+    sentences = [s for _, _, text in iter_articles(data) for p in paragraphs(text)
+                 if p.matchable for s in SENTENCE_END.split(" ".join(p.text.split()))
+                 if len(s.split()) >= 6]
+    rng = random.Random(seed)
+    spinner = Spinner(seed)
+    earlier: list[str] = []     # paragraphs generated so far that reprints may copy
+    target = size_mb * 10**6
+    written = n = 0
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        while written < target:
+            paras = []
+            for _ in range(rng.randint(5, 15)):
+                if earlier and rng.random() < reprint_rate:
+                    # Popular stories are reprinted more: favour recent paragraphs.
+                    original = earlier[-1 - min(int(rng.expovariate(1 / 2000)), len(earlier) - 1)]
+                    paras.append(spinner.spin(original) if rng.random() < 0.5 else original)
+                else:
+                    para = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 4)))
+                    paras.append(para)
+                    earlier.append(para)
+            line = json.dumps({"id": f"archive/{n}", "text": "\n\n".join(paras)},
+                              ensure_ascii=False) + "\n"
+            f.write(line)
+            written += len(line.encode("utf-8"))
+            n += 1
+    os.replace(tmp, path)
+    return path
+
+
 def run_once(corpus: Path, jobs: int) -> tuple[float, float, int]:
     """(seconds, peak RSS in MB, exit code) of one ``wireclean dedup`` run."""
     report = OUT_DIR / f"{corpus.stem}.j{jobs}.report.jsonl"
@@ -114,7 +159,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", metavar="DIR")
     parser.add_argument("--size-mb", type=int, default=500,
-                        help="size of the generated corpus (default 500; 0 skips it)")
+                        help="size of the archive-like corpus (default 500; 0 skips it)")
+    parser.add_argument("--resampled-mb", type=int, default=100,
+                        help="size of the resampled stress corpus (default 100; 0 skips it)")
     parser.add_argument("--runs", type=int, default=3, help="runs per setting, real corpora")
     parser.add_argument("--synth-runs", type=int, default=1,
                         help="runs per setting, generated corpus (default 1)")
@@ -128,11 +175,13 @@ def main() -> None:
     jobs_list = args.jobs or [1, 2]
     results = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg(),
                "real": measure(write_real(data), args.runs, jobs_list)}
-    if args.size_mb:
-        t = time.perf_counter()
-        synth = write_synth(data, args.size_mb)
-        print(f"generated {synth.name} in {time.perf_counter() - t:.0f} s", flush=True)
-        results["synth"] = measure(synth, args.synth_runs, jobs_list)
+    for name, size, write in (("archive", args.size_mb, write_archive),
+                              ("resampled", args.resampled_mb, write_synth)):
+        if size:
+            t = time.perf_counter()
+            corpus = write(data, size)
+            print(f"generated {corpus.name} in {time.perf_counter() - t:.0f} s", flush=True)
+            results[name] = measure(corpus, args.synth_runs, jobs_list)
     results["loadavg_after"] = os.getloadavg()
     (OUT_DIR / "bench_dedup.json").write_text(json.dumps(results, indent=2) + "\n")
 
