@@ -673,8 +673,9 @@ def _common(function):
                      help="Paragraphs with fewer words are numbered but never matched "
                           "[default: 8]."),
         click.option("--jobs", "-j", type=click.IntRange(0), default=1, show_default=True,
-                     help="Processes computing signatures (0: one per core); matching "
-                          "stays in this process."),
+                     help="Worker processes that read, segment and hash the input (0: one "
+                          "per core); matching stays in this process. Output is the same "
+                          "for any N."),
         click.option("--encoding", default="utf-8", show_default=True,
                      help="Encoding of the input files."),
         click.option("--skip-bad", is_flag=True,
