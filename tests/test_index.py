@@ -180,11 +180,6 @@ def test_bad_arguments_are_clear_errors(make_index):
         make_index(threshold=1.5)
 
 
-def test_redis_urls_are_not_supported_yet():
-    with pytest.raises(NotImplementedError, match="redis://"):
-        Index.open("redis://localhost:6379/0")
-
-
 def test_threads_sharing_an_index_see_exactly_one_first_copy(make_index):
     idx = make_index()
     results: dict[int, list[Match]] = {}

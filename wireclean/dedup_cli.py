@@ -702,18 +702,28 @@ def _check_encoding(encoding: str) -> None:
         _fail("--encoding", f"unknown text encoding {encoding!r}")
 
 
+def _shown(db: str) -> str:
+    """How an index is named in messages: a Redis URL without its password."""
+    if "://" not in db:
+        return db
+    from .dedup.stores.redis import redact_url
+    return redact_url(db)
+
+
 def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bool):
     from .dedup.index import Index, IndexFormatError
-    if must_exist and not os.path.exists(db):
-        _fail(db, "no such index file; build one with: wireclean index add DB CORPUS...")
-    if os.path.isdir(db):
-        _fail(db, "is a directory, not an index file")
+    shown = _shown(db)
+    if "://" not in db:
+        if must_exist and not os.path.exists(db):
+            _fail(db, "no such index file; build one with: wireclean index add DB CORPUS...")
+        if os.path.isdir(db):
+            _fail(db, "is a directory, not an index file")
     try:
-        return Index.open(db, threshold=threshold, min_words=min_words)
+        return Index.open(db, threshold=threshold, min_words=min_words, create=not must_exist)
     except IndexFormatError as e:
-        _fail(db, str(e).replace(f"{db}: ", "", 1))
-    except (sqlite3.Error, OSError, ValueError, NotImplementedError) as e:
-        _fail(db, f"cannot open index: {e}")
+        _fail(shown, str(e).replace(f"{shown}: ", "", 1))
+    except (sqlite3.Error, OSError, ValueError, ImportError) as e:
+        _fail(shown, f"cannot open index: {str(e).replace(f'{shown}: ', '', 1)}")
 
 
 def _run(engine: Engine, reader: Reader, targets: list[wio.Target], handle: Callable, *,
@@ -733,7 +743,8 @@ def _run(engine: Engine, reader: Reader, targets: list[wio.Target], handle: Call
         else:
             with bar:
                 engine.run(units, handle, bar.update, reader, accept, lengths)
-    except (IndexFormatError, DuplicateKeyError, sqlite3.Error) as e:
+    except (IndexFormatError, DuplicateKeyError, sqlite3.Error, OSError) as e:
+        # OSError: a Redis index whose server went away mid-run (IndexConnectionError).
         _fail(where, str(e).replace(f"{where}: ", "", 1))
 
 
@@ -983,17 +994,17 @@ def _against(db: str, corpus: tuple[str, ...], reader: Reader, threshold: float 
     try:
         engine = Engine(index, jobs, min_words=min_words)
         _run(engine, reader, targets, _per_record(index._store, add=False, each=each),
-             skip_bad=skip_bad, skipped={}, quiet=quiet, where=db)
+             skip_bad=skip_bad, skipped={}, quiet=quiet, where=_shown(db))
     finally:
         index.close()
     if not quiet and found:
-        click.echo(f"{_plural(found, 'paragraph')} already in {db}", err=True)
+        click.echo(f"{_plural(found, 'paragraph')} already in {_shown(db)}", err=True)
     raise SystemExit(1 if found else 0)
 
 
 @click.group()
 def index() -> None:
-    """Build and extend persistent paragraph indexes (SQLite files)."""
+    """Build and extend persistent paragraph indexes (an SQLite file, or redis://HOST:PORT/DB)."""
 
 
 @index.command("add")
@@ -1034,10 +1045,10 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
     try:
         engine = Engine(idx, _jobs(jobs), min_words=min_words)
         _run(engine, reader, targets, add, skip_bad=skip_bad, skipped={}, quiet=quiet,
-             where=db, select=new_only)
+             where=_shown(db), select=new_only)
     finally:
         idx.close()
-    message = f"added {_plural(added, 'record')} ({_plural(engine.paragraphs, 'paragraph')}) to {db}"
+    message = f"added {_plural(added, 'record')} ({_plural(engine.paragraphs, 'paragraph')}) to {_shown(db)}"
     if already:
         message += f"; {_plural(already, 'record')} already there, skipped"
     click.echo(message)

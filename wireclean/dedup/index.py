@@ -99,25 +99,30 @@ class Index:
     def open(cls, target: str | os.PathLike, *, threshold: float | None = None,
              num_perm: int | None = None, seed: int | None = None,
              shingle_size: int | None = None, min_words: int = DEFAULT_MIN_WORDS,
-             bucket_cap: int | None = None) -> "Index":
-        """Open a persistent index: an SQLite file path (created when missing).
+             bucket_cap: int | None = None, create: bool = True) -> "Index":
+        """Open a persistent index, created when missing (unless ``create`` is false):
 
-        Parameters left out are read from an existing file; parameters given must match
-        it, or :class:`IndexFormatError` says which differ. So does a file that is not an
-        index, is damaged or truncated, or has another format version.
+        * an SQLite file path -- the embedded default;
+        * ``redis://HOST:PORT/DB[?prefix=NAME]`` -- one index shared by processes on many
+          machines (``pip install 'wireclean[redis]'``; see :mod:`.stores.redis`).
+
+        Parameters left out are read from an existing index; parameters given must match
+        it, or :class:`IndexFormatError` says which differ. So does a file or a Redis
+        prefix that is not an index, is damaged or truncated, or has another format version.
         """
         target = os.fspath(target)
-        if "://" in target:
-            scheme = target.split("://", 1)[0]
-            raise NotImplementedError(
-                f"{target}: {scheme}:// indexes are not supported yet; use an SQLite file path")
-        from .stores.sqlite import SQLiteStore
-
         given = {name: value for name, value in (
             ("threshold", threshold), ("num_perm", num_perm), ("seed", seed),
             ("shingle_size", shingle_size), ("bucket_cap", bucket_cap)) if value is not None}
         wanted = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap)
-        store = SQLiteStore.open(target, wanted, given)
+        if "://" in target:
+            from .stores.redis import RedisStore
+            store = RedisStore.open(target, wanted, given, create=create)
+        else:
+            from .stores.sqlite import SQLiteStore
+            if not create and not os.path.exists(target):
+                raise FileNotFoundError(f"{target}: no such index file")
+            store = SQLiteStore.open(target, wanted, given)
         return cls(min_words=min_words, _store=store)
 
     # ---- the public calls -----------------------------------------------------------

@@ -1,10 +1,12 @@
 """Where an :class:`~wireclean.dedup.index.Index` keeps what it has seen.
 
-Two stores, one contract:
+Three stores, one contract:
 
 * :class:`~wireclean.dedup.stores.memory.MemoryStore` -- numpy arrays in this process;
 * :class:`~wireclean.dedup.stores.sqlite.SQLiteStore` -- one SQLite file (WAL), the
-  embedded default for anything persistent, safe to share between processes.
+  embedded default for anything persistent, safe to share between processes;
+* :class:`~wireclean.dedup.stores.redis.RedisStore` -- a Redis server, for one index shared
+  by processes on many machines (``redis://HOST:PORT/DB``).
 
 A store receives a :class:`Batch` (signatures of the matchable paragraphs of one or more
 documents) and, in one atomic step, matches each paragraph against everything stored
