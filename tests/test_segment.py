@@ -1,4 +1,5 @@
-"""Paragraphs as DESIGN.md defines them: blank-line blocks, else indented starts, else lines."""
+"""Paragraphs as DESIGN.md defines them: blank-line blocks (hard-wrapped ones cut at their
+indented starts), else indented starts, else lines."""
 
 from __future__ import annotations
 
@@ -72,9 +73,106 @@ def test_two_space_indent_is_not_a_paragraph_start():
     assert texts(doc) == ["Grain exports rose sharply", "in March, the ministry said."]
 
 
-def test_blank_line_wins_over_indentation():
+def test_blank_line_wins_over_a_trailing_indented_line():
+    # The indented line has no flush continuation: nothing says the block is hard-wrapped.
     doc = "First block line one\n    still the first block\n\nSecond block"
     assert texts(doc) == ["First block line one\n    still the first block", "Second block"]
+
+
+# Hard-wrapped wire copy: indented paragraph starts, flush continuation lines, and a blank
+# (here whitespace-only) line before the sign-off.
+WRAPPED = ("Copper stocks held in London warehouses fell\n"
+           "by 4,250 tonnes in the week, the exchange said.\n"
+           "    Dealers said the decline reflected steady\n"
+           "buying by cable makers in Europe and Asia.\n"
+           "    Prices were little changed in late trade.\n"
+           "   \n"
+           " Wire\n")
+
+
+def test_hard_wrapped_copy_with_a_blank_line_is_still_cut_at_indented_starts():
+    paras = paragraphs(WRAPPED, min_words=3)
+    assert [p.text for p in paras] == [
+        "Copper stocks held in London warehouses fell\n"
+        "by 4,250 tonnes in the week, the exchange said.",
+        "Dealers said the decline reflected steady\nbuying by cable makers in Europe and Asia.",
+        "Prices were little changed in late trade.",
+        "Wire",
+    ]
+    assert [p.line for p in paras] == [1, 3, 5, 7]
+    assert [p.matchable for p in paras] == [True, True, True, False]
+    assert all(WRAPPED[p.start:p.end] == p.text for p in paras)
+    # Without the blank line (rule 2) the copy is cut at the same places; only the
+    # sign-off, no longer set apart, stays with the last paragraph.
+    assert texts(WRAPPED.replace("   \n", ""), min_words=3) == [
+        p.text for p in paras[:2]] + ["Prices were little changed in late trade.\n Wire"]
+    assert matchable_texts(WRAPPED, 3) == ([0, 1, 2], [p.text for p in paras[:3]])
+
+
+def test_hard_wrapped_block_after_a_blank_line_and_a_table_block():
+    doc = ("Exports by port, in tonnes:\n"
+           "    Rotterdam    41,200\n"
+           "    Antwerp      18,900\n"
+           "\n"
+           "Shipments were delayed by fog, the\n"
+           "port authority said on Monday.\n"
+           "    A strike by pilots ended on\n"
+           "Sunday after two days.\n")
+    assert texts(doc, min_words=3) == [
+        # Indented lines all consecutive at the end: a table, left whole.
+        "Exports by port, in tonnes:\n    Rotterdam    41,200\n    Antwerp      18,900",
+        "Shipments were delayed by fog, the\nport authority said on Monday.",
+        "A strike by pilots ended on\nSunday after two days.",
+    ]
+
+
+def test_markdown_nested_lists_stay_whole():
+    doc = ("Agenda for the desk meeting:\n\n"
+           "- weekend rota\n"
+           "   - who covers the Sunday shift\n"
+           "   - who edits the late pages\n"
+           "- style guide changes\n"
+           "1. datelines\n"
+           "    1) capitals only\n"
+           "2. bylines\n\n"
+           "Send comments by Friday.")
+    assert texts(doc, min_words=1) == [
+        "Agenda for the desk meeting:",
+        "- weekend rota\n   - who covers the Sunday shift\n   - who edits the late pages\n"
+        "- style guide changes\n1. datelines\n    1) capitals only\n2. bylines",
+        "Send comments by Friday.",
+    ]
+
+
+def test_markdown_indented_code_block_stays_whole():
+    doc = ("To count the stories filed today run:\n\n"
+           "    wire-count --since today\n"
+           "        --desk foreign\n"
+           "    | sort\n\n"
+           "The output lists one desk a line.")
+    assert texts(doc, min_words=1) == [
+        "To count the stories filed today run:",
+        "wire-count --since today\n        --desk foreign\n    | sort",
+        "The output lists one desk a line.",
+    ]
+
+
+def test_one_per_line_copy_with_blank_lines_keeps_its_blocks():
+    doc = f"{DATELINE}\n\n{LEDE}\n{SECOND}\n\nReuter"
+    assert texts(doc) == [DATELINE, f"{LEDE}\n{SECOND}", "Reuter"]
+
+
+def test_text_whose_every_line_is_indented_keeps_its_blocks():
+    doc = f"    {LEDE}\n    {SECOND}\n\n    {DATELINE}\n\t{LEDE}"
+    assert texts(doc) == [f"{LEDE}\n    {SECOND}", f"{DATELINE}\n\t{LEDE}"]
+
+
+def test_only_lines_after_the_first_can_mark_a_block_hard_wrapped():
+    # The first line's own indentation is not a cut, whatever blank lines precede it.
+    for gap in ("\n\n", "\n\n\n", "\n \n\t\n"):
+        doc = f"{DATELINE}{gap}    Officials met at noon\nin the capital.\n    Talks resume Monday"
+        assert texts(doc, min_words=1) == [
+            DATELINE, "Officials met at noon\nin the capital.\n    Talks resume Monday"]
 
 
 def test_one_paragraph_per_line_when_no_blank_line_and_no_indent():
@@ -124,6 +222,9 @@ def test_huge_single_line_is_linear():
 def test_long_whitespace_runs_are_linear():
     doc = "a" + "\n" + " " * 3_000_000 + "b" + "\n" + " " * 3_000_000
     assert texts(doc, min_words=1) == ["a", "b"]
+    blocks = "a\n\nb\n" + " " * 3_000_000 + "c\nd\n" + " " * 3_000_000 + "\n\ne"
+    assert texts(blocks, min_words=1) == ["a", "b", "c\nd", "e"]
+    assert matchable_texts(blocks, 1) == ([0, 1, 2, 3], ["a", "b", "c\nd", "e"])
 
 
 # A document is lines of words, blank or whitespace-only lines, indented lines, CRLF ends.
@@ -131,7 +232,8 @@ _line = st.one_of(
     st.just(""), st.just("   "), st.just("\t"),
     st.builds(lambda indent, words: indent + " ".join(words),
               st.sampled_from(["", "", "  ", "   ", "    ", "\t"]),
-              st.lists(st.sampled_from(["grain", "U.S.", "“talks”", "5.2%", "Erdoğan"]),
+              st.lists(st.sampled_from(["grain", "U.S.", "“talks”", "5.2%", "Erdoğan", "-",
+                                        "1.", "2)", "•"]),
                        min_size=1, max_size=6)),
 )
 _doc = st.builds(lambda lines, crlf: ("\r\n" if crlf else "\n").join(lines),
@@ -160,7 +262,11 @@ def test_doctests():
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(["Grain", "exports", "rose", "U.S.", "\n", "\n\n", "\n   ",
-                                 "\t", " ", "\r\n", "\n \n", "sharply", "in", "March."]),
+                                 "\t", " ", "\r\n", "\n \n", "sharply", "in", "March.",
+                                 # list items and indented lines with flush continuations:
+                                 # what decides whether a blank-line block is hard-wrapped
+                                 "\n- ", "\n1. ", "\n  * ", "\n    ", "\n\t", "\n2)",
+                                 "\n   \n"]),
                 max_size=40),
        st.integers(0, 4))
 def test_matchable_texts_agrees_with_paragraphs(pieces, min_words):

@@ -1,9 +1,17 @@
 """Split a document into paragraphs, keeping where each one came from.
 
-One rule everywhere (library, CLI, index), as DESIGN.md defines it:
+One rule everywhere (library, CLI, index), as DESIGN.md defines it. A line is *indented*
+when it starts with three spaces or a tab; a *blank* line is empty or only whitespace and
+lies between two lines with text.
 
-1. if the text contains a blank line (a line that is empty or only whitespace, between two
-   lines with text), its paragraphs are the blank-line-separated blocks;
+1. if the text contains a blank line, its paragraphs are the blank-line-separated blocks;
+   a block that is *hard-wrapped* -- one of its lines after the first is indented and is
+   directly followed by a line that is neither indented nor the start of a list item
+   (``-``, ``+``, ``*``, ``•`` or a number with ``.`` or ``)``, then whitespace) -- is cut
+   further, at each indented line after its first, as in rule 2. So wire copy with a blank
+   line before its sign-off or around a table is still cut at its indented starts, while
+   blocks whose indented lines are all consecutive (an indented code block, a table, a text
+   indented throughout) or each followed by a list item (a nested markdown list) stay whole;
 2. otherwise, if lines start indented -- hard-wrapped wire copy such as Reuters-21578, where
    a paragraph begins with a newline and three or more spaces (or a tab) -- a paragraph
    starts at the first line and at each indented line;
@@ -23,6 +31,11 @@ numbered but not ``matchable`` (a dateline or "Reuter" sign-off must not match e
 >>> wrapped = "Grain exports rose\\nsharply in March.\\n    Officials said prices\\nwould hold."
 >>> [p.text for p in paragraphs(wrapped, min_words=3)]
 ['Grain exports rose\\nsharply in March.', 'Officials said prices\\nwould hold.']
+>>> [p.text for p in paragraphs(wrapped + "\\n\\n Wire", min_words=3)]  # rule 1, hard-wrapped
+['Grain exports rose\\nsharply in March.', 'Officials said prices\\nwould hold.', 'Wire']
+>>> listing = "Steps:\\n- call the desk\\n   - ask for the editor\\n- file the copy\\n\\nDone."
+>>> [p.text for p in paragraphs(listing, min_words=3)]  # rule 1, a nested list stays whole
+['Steps:\\n- call the desk\\n   - ask for the editor\\n- file the copy', 'Done.']
 """
 
 from __future__ import annotations
@@ -39,6 +52,12 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _INDENTED_START = re.compile(r"\n(?: {3}|\t)")
 # The newline before an indented start (the indentation stays with the next block).
 _BEFORE_INDENTED = re.compile(r"\n(?= {3}|\t)")
+# Inside a blank-line block: an indented line (not the block's first) directly followed by a
+# line that is neither indented nor a list item -- an indented paragraph start with its
+# flush-left continuation, the mark of hard-wrapped copy. A nested markdown list is
+# followed by the next item, and code blocks are indented throughout, so neither matches.
+_HARD_WRAPPED = re.compile(
+    r"\n(?: {3}|\t)[^\n]*\n(?! {3}|\t| {0,2}(?:[-+*\u2022]|\d{1,9}[.)])(?:\s|$))")
 _NOT_SPACE = re.compile(r"\S")
 
 
@@ -73,7 +92,7 @@ def paragraphs(text: str, min_words: int = DEFAULT_MIN_WORDS) -> list[Paragraph]
     pos = lo  # where `line` was counted up to
 
     if _BLANK_LINE.search(text, lo, hi):
-        cuts = ((m.start(), m.end()) for m in _BLANK_LINE.finditer(text, lo, hi))
+        cuts = _blank_line_cuts(text, lo, hi)
     elif _INDENTED_START.search(text, lo, hi):
         cuts = ((m.start(), m.start() + 1) for m in _INDENTED_START.finditer(text, lo, hi))
     else:
@@ -101,7 +120,13 @@ def matchable_texts(text: str, min_words: int = DEFAULT_MIN_WORDS) -> tuple[list
         raise ValueError(f"min_words must be >= 0, got {min_words}")
     text = text.strip()  # as paragraphs() does: rules look only between first and last text
     if _BLANK_LINE.search(text):
-        blocks = _BLANK_LINE.split(text)
+        blocks = []
+        for block in _BLANK_LINE.split(text):
+            block = block.lstrip()  # the block's first line is the one with text
+            if _HARD_WRAPPED.search(block):
+                blocks.extend(_BEFORE_INDENTED.split(block))
+            else:
+                blocks.append(block)
     elif _INDENTED_START.search(text):
         blocks = _BEFORE_INDENTED.split(text)
     else:
@@ -118,6 +143,27 @@ def matchable_texts(text: str, min_words: int = DEFAULT_MIN_WORDS) -> tuple[list
             texts.append(block)
         para += 1
     return numbers, texts
+
+
+def _blank_line_cuts(text: str, lo: int, hi: int):
+    """Cuts (start, end) of rule 1: each blank line, and each indented line start inside
+    a hard-wrapped block (the newline before the indentation is cut)."""
+    block_start = lo
+    for m in _BLANK_LINE.finditer(text, lo, hi):
+        yield from _indented_cuts(text, block_start, m.start())
+        yield m.start(), m.end()
+        block_start = m.end()
+    yield from _indented_cuts(text, block_start, hi)
+
+
+def _indented_cuts(text: str, start: int, end: int):
+    """Indented line starts of ``text[start:end]`` after its first line with text, if
+    that block is hard-wrapped (see the module docstring); else nothing."""
+    first = _NOT_SPACE.search(text, start, end)
+    if first is None or not _HARD_WRAPPED.search(text, first.start(), end):
+        return
+    for m in _INDENTED_START.finditer(text, first.start(), end):
+        yield m.start(), m.start() + 1
 
 
 def _newlines(text: str, lo: int, hi: int):

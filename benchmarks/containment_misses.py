@@ -1,0 +1,194 @@
+"""Why true pairs are still missed at the default threshold, and what a second,
+lower-threshold band set would reach and cost (analysis only: the engine is not changed).
+
+For one corpus (default Reuters-21578) the in-corpus pairs of benchmarks/accuracy_dedup.py
+are recomputed at the default threshold: exact truth (Jaccard-or-containment), the engine's
+reported pairs, and for every missed pair its exact Jaccard J, containment C, size ratio
+r = |smaller| / |larger| (distinct shingles) and whether it shares a key of the engine's
+bands. Misses are split into
+
+* containment pairs with J < t - CANDIDATE_MARGIN (the range the bands are tuned for), which
+  the bands reach only by luck;
+* pairs with J >= t - margin that are not band candidates (bad luck);
+* band candidates whose estimated score is below t (estimation noise).
+
+Then, for each candidate second band set ``--extra BxR`` (keys over the same 128 signature
+values, another seed), the simulation: which missed pairs it makes candidates and the engine's
+8-bit verification then accepts, and its cost -- band entries added per paragraph, candidate
+pairs it adds over the whole corpus (pairs from different articles, expanded as the engine
+expands a bucket: each row meets at most ``bucket_cap`` earlier rows), with and without a
+size-ratio filter (a pair of similar sizes does not need the second set: with C >= C* its J
+is already above t - margin), and the false pairs its accepted candidates add.
+
+Corpus text is never written out; figures go to ``benchmarks/out/containment_misses.json``.
+
+    .venv/bin/python benchmarks/containment_misses.py --extra 42x3 --extra 32x4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import accuracy_dedup as acc  # noqa: E402
+import corpora  # noqa: E402
+
+from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH,  # noqa: E402
+                                 estimate_containment, estimate_jaccard, score_pairs)
+from wireclean.dedup.minhash import MinHasher  # noqa: E402
+
+JSON_OUT = corpora.OUT_DIR / "containment_misses.json"
+EPS = acc.EPS
+
+
+def band_pairs(keys: np.ndarray, doc: np.ndarray, cap: int) -> np.ndarray:
+    """Unique codes (a * n + b, a < b) of rows sharing a key in any band, each row paired
+    with at most ``cap`` earlier rows of the same key (as the engine's bucket cap does),
+    rows of one article never paired."""
+    n = len(keys)
+    codes = []
+    for band in range(keys.shape[1]):
+        k = keys[:, band]
+        order = np.argsort(k, kind="stable")          # stable: earlier rows first
+        sk = k[order]
+        new = np.empty(n, bool)
+        new[0] = True
+        np.not_equal(sk[1:], sk[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        group = np.cumsum(new) - 1
+        rank = np.minimum(np.arange(n) - starts[group], cap)
+        sel = np.flatnonzero(rank > 0)
+        counts = rank[sel]
+        rep = np.repeat(sel, counts)
+        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        later = order[rep]
+        earlier = order[starts[group[rep]] + offs]
+        keep = doc[later] != doc[earlier]
+        a, b = np.minimum(later, earlier)[keep], np.maximum(later, earlier)[keep]
+        codes.append(np.unique(a.astype(np.int64) * n + b))
+    return np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
+
+
+def verify(codes, sigs, pos, n, t, chunk=500_000):
+    """The engine's verification (8-bit values, positional counts): score >= t."""
+    ok = np.zeros(len(codes), bool)
+    low = np.uint32((1 << SignatureLSH.SIG_BITS) - 1)
+    for lo in range(0, len(codes), chunk):
+        c = codes[lo:lo + chunk]
+        a, b = c // n, c % n
+        j8 = estimate_jaccard(sigs[a] & low, sigs[b] & low, SignatureLSH.SIG_BITS)
+        ok[lo:lo + chunk] = score_pairs(j8, estimate_containment(j8, pos[a], pos[b])) >= t - EPS
+    return ok
+
+
+def quantiles(x) -> dict:
+    x = np.asarray(x, float)
+    if not len(x):
+        return {}
+    return {f"p{q}": round(float(np.quantile(x, q / 100)), 3) for q in (10, 25, 50, 75, 90)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    corpora.add_arguments(parser)
+    parser.add_argument("--extra", action="append", default=[], metavar="BxR",
+                        help="a second band set to simulate (repeatable), e.g. 42x3")
+    parser.add_argument("--ratio", type=float, default=None,
+                        help="size-ratio filter for the second set's candidates "
+                             "(default: the largest r at which a pair with C = C* has "
+                             "J < t - margin)")
+    args = parser.parse_args()
+    if not args.corpus:
+        args.corpus = ["reuters"]
+    grouped = corpora.load_from_args(args)
+    t = acc.DEFAULT_THRESHOLD
+    hasher = MinHasher()
+    # Containment that reaches t on Jaccard's scale: C / (2 - C) >= t.
+    c_star = 2 * t / (1 + t)
+    # For C = C*, J = C r / (1 + r - C r); J < t - margin when r < ratio_max.
+    jm = t - CANDIDATE_MARGIN
+    ratio_max = jm / (c_star - jm * (1 - c_star)) if args.ratio is None else args.ratio
+    res = {"threshold": t, "containment_needed": c_star, "size_ratio_filter": ratio_max,
+           "corpora": {}}
+    for name, articles in grouped.items():
+        t0 = time.perf_counter()
+        c = acc.load_corpus(name, articles, hasher)
+        n = len(c.sets)
+        truth, _ = acc.exact_pairs(c, t)
+        reported, info = acc.engine_pairs(c, t)
+        true = truth.score >= t - EPS
+        codes = truth.code[true]
+        jac, con = truth.jaccard[true], truth.containment[true]
+        missed = ~np.isin(codes, reported)
+        sigs = hasher.signatures(c.para_text)
+        pos = acc.positional_sizes(c.para_text, info["shingle_size"])
+        primary = BandHasher(info["bands"], info["rows"], info["seed"])
+        pkeys = primary.keys(sigs) >> np.uint64(32)
+        a, b = codes // n, codes % n
+        cand = (pkeys[a] == pkeys[b]).any(axis=1)
+        ratio = np.minimum(c.sizes[a], c.sizes[b]) / np.maximum(c.sizes[a], c.sizes[b])
+        low_j = jac < jm - EPS
+        m = missed
+        entry = {
+            "paragraphs": n, "true_pairs": int(true.sum()), "reported": int(len(reported)),
+            "missed": int(m.sum()),
+            "missed_containment_J_below_t-margin": int((m & low_j).sum()),
+            "of_which_band_candidate": int((m & low_j & cand).sum()),
+            "missed_J_ge_t-margin_not_candidate": int((m & ~low_j & ~cand).sum()),
+            "missed_candidate_estimate_below_t": int((m & cand).sum()),
+            "missed_containment_exact": {"J": quantiles(jac[m & low_j]),
+                                         "C": quantiles(con[m & low_j]),
+                                         "size_ratio": quantiles(ratio[m & low_j]),
+                                         "smaller_size": quantiles(np.minimum(
+                                             c.sizes[a], c.sizes[b])[m & low_j])},
+            "true_containment_pairs_J_below_t-margin": int(low_j.sum()),
+            "missed_with_size_ratio_below_filter": int((m & (ratio < ratio_max)).sum()),
+            "primary": {"bands": info["bands"], "rows": info["rows"]},
+        }
+        t1 = time.perf_counter()
+        base = band_pairs(pkeys, c.doc, info["bucket_cap"])
+        entry["primary"]["candidate_pairs"] = int(len(base))
+        entry["primary"]["seconds_to_list"] = time.perf_counter() - t1
+        entry["extra"] = {}
+        for spec in args.extra:
+            bands, rows = (int(x) for x in spec.lower().split("x"))
+            hb = BandHasher(bands, rows, info["seed"] + 7919)
+            keys = hb.keys(sigs) >> np.uint64(32)
+            extra = np.setdiff1d(band_pairs(keys, c.doc, info["bucket_cap"]), base,
+                                 assume_unique=True)
+            ea, eb = extra // n, extra % n
+            eratio = np.minimum(pos[ea], pos[eb]) / np.maximum(np.maximum(pos[ea], pos[eb]), 1)
+            filtered = extra[eratio < ratio_max]
+            accepted = filtered[verify(filtered, sigs, pos, n, t)]
+            # Truth of the accepted extra pairs: true if in the truth at >= t.
+            acc_true = np.isin(accepted, codes)
+            gained = np.isin(codes[m], accepted)
+            entry["extra"][spec] = {
+                "band_entries_per_paragraph": f"{info['bands']} -> {info['bands'] + bands}",
+                "missed_pairs_now_candidates": int(np.isin(codes[m], extra).sum()),
+                "missed_pairs_found (after size filter and 8-bit verification)": int(gained.sum()),
+                "extra_candidate_pairs": int(len(extra)),
+                "extra_candidate_pairs_after_size_filter": int(len(filtered)),
+                "extra_reported": int(len(accepted)),
+                "extra_reported_false": int((~acc_true).sum()),
+                "recall_jc": (int((~m).sum()) + int(gained.sum())) / max(int(true.sum()), 1),
+                "precision_jc_estimate": None,
+            }
+            base_ok = int(np.count_nonzero(acc.pair_truth(c, truth, reported)[1] >= t - EPS))
+            entry["extra"][spec]["precision_jc_estimate"] = (
+                (base_ok + int(acc_true.sum())) / max(len(reported) + len(accepted), 1))
+        entry["seconds"] = time.perf_counter() - t0
+        res["corpora"][name] = entry
+        print(json.dumps({name: entry}, indent=2))
+    corpora.atomic_write(JSON_OUT, lambda h: json.dump(res, h, indent=2))
+    print(f"written: {JSON_OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
