@@ -31,7 +31,7 @@ from ..lsh import DEFAULT_BUCKET_CAP, lsh_params
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
-           "DEFAULT_THRESHOLD"]
+           "DEFAULT_THRESHOLD", "FORMAT", "stored_config"]
 
 #: Estimated Jaccard (or containment on Jaccard's scale) at which paragraphs match.
 DEFAULT_THRESHOLD = 0.8
@@ -96,6 +96,37 @@ class IndexConfig:
             if mine != theirs:
                 out.append(f"{name}={mine} (asked for {theirs})")
         return out
+
+
+#: What a persistent store records as its ``format``, beside its own ``version``.
+FORMAT = "wireclean-index"
+
+
+def stored_config(where: str, stored: dict[str, Any], version: int) -> IndexConfig:
+    """The :class:`IndexConfig` a persistent store recorded (``stored``: its format row or
+    key, as a dict), or :class:`IndexFormatError` naming ``where`` when it is another
+    format version or lacks a parameter. ``version`` is the format this wireclean writes.
+
+    >>> row = {"format": FORMAT, "version": 1, **IndexConfig.create().as_dict()}
+    >>> stored_config("x.db", row, 1).threshold
+    0.8
+    >>> stored_config("x.db", {**row, "version": 0}, 1)
+    Traceback (most recent call last):
+    ...
+    wireclean.dedup.stores.IndexFormatError: x.db: index has an older format (version 0); \
+this wireclean reads version 1; rebuild it with `wireclean index add`
+    """
+    found = stored.get("version")
+    if found != version:
+        older = isinstance(found, int) and found < version
+        raise IndexFormatError(
+            f"{where}: index has {'an older' if older else 'a newer'} format (version {found}); "
+            f"this wireclean reads version {version}"
+            + ("; rebuild it with `wireclean index add`" if older else "; upgrade wireclean"))
+    try:
+        return IndexConfig(**{name: stored[name] for name in IndexConfig.names()})
+    except KeyError as exc:
+        raise IndexFormatError(f"{where}: damaged index (no {exc.args[0]} recorded)") from None
 
 
 @dataclass

@@ -80,11 +80,10 @@ except ImportError:  # the [redis] extra is not installed: open() says how to ge
     redis = None
 
 from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
-from . import Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError
+from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
-FORMAT = "wireclean-index"
 FORMAT_VERSION = 1
 SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_PREFIX = "wireclean"
@@ -656,14 +655,4 @@ def _parse_config(where: str, keys: _Keys, raw: bytes) -> IndexConfig:
         what = stored.get("format") if isinstance(stored, dict) else None
         raise IndexFormatError(f"{where}: not a wireclean index ({keys.config} holds "
                                + (f"format {what!r})" if what else "something else)"))
-    version = stored.get("version")
-    if version != FORMAT_VERSION:
-        which = "an older" if isinstance(version, int) and version < FORMAT_VERSION else "a newer"
-        raise IndexFormatError(
-            f"{where}: index has {which} format (version {version}); this wireclean reads "
-            f"version {FORMAT_VERSION}" + ("; rebuild it with `wireclean index add`"
-                                          if which == "an older" else "; upgrade wireclean"))
-    try:
-        return IndexConfig(**{name: stored[name] for name in IndexConfig.names()})
-    except KeyError as exc:
-        raise IndexFormatError(f"{where}: damaged index (no {exc.args[0]} recorded)") from None
+    return stored_config(where, stored, FORMAT_VERSION)
