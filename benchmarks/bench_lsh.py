@@ -15,11 +15,14 @@ What is measured (each method in a fresh subprocess, so peak RSS is its own):
 * **index memory**: RSS after the last chunk minus RSS before the first (the input is
   streamed chunk by chunk, so it is not counted); peak RSS of the whole process.
 * **check_and_add latency** (``--sqlite``): an SQLite index is filled with a million
-  paragraphs (signatures only, 10 per document, in transactions of 4,000), then
+  paragraphs (signatures only, 10 per document, in transactions of 4,000; the file is
+  cached in out/ and reused while this wireclean opens it with the page size it would
+  give a new one -- ``--rebuild`` forces a new one), then
   ``Index.check_and_add(key, article)`` is timed on real news articles from the shared
   data folder (segmentation, hashing, lookup, verification and the commit included),
-  in 3 fresh processes. Wall and CPU (thread) time are both reported: this machine is
-  shared, and wall-clock percentiles include waits for a core.
+  in 3 fresh processes; each removes its articles afterwards, so every round and run
+  sees the same million paragraphs. Wall and CPU (thread) time are both reported: this
+  machine is shared, and wall-clock percentiles include waits for a core.
 
 The corpus is synthetic and never stored as text: each paragraph is a set of 40-120 random
 64-bit shingle hashes (what a paragraph of 40-120 words yields); 10 % of paragraphs are
@@ -34,6 +37,7 @@ Usage::
 
     python benchmarks/bench_lsh.py                      # 1M paragraphs, 3 runs of ours, 1 of each peer
     python benchmarks/bench_lsh.py --sqlite             # also the SQLite latency (long: fills a 1M index)
+    python benchmarks/bench_lsh.py --sqlite --methods=  # only the SQLite latency (reuses the index)
     python benchmarks/bench_lsh.py --n 100000 --rounds 1  # quick look
 
 Writes ``benchmarks/out/bench_lsh.json`` (and caches signatures and the SQLite index
@@ -271,6 +275,34 @@ def sqlite_path(n: int) -> Path:
     return OUT_DIR / f"lsh_sqlite_n{n}.db"
 
 
+def sqlite_reusable(n: int) -> dict | None:
+    """The cached index of ``n`` paragraphs if it opens with this wireclean (same format
+    version), has the page size a new index gets and holds them; stray latency documents
+    of an interrupted run are removed."""
+    from wireclean.dedup.index import Index, IndexFormatError
+    from wireclean.dedup.stores.sqlite import PAGE_BYTES
+
+    path = sqlite_path(n)
+    if not path.exists():
+        return None
+    try:
+        idx = Index.open(path)
+    except IndexFormatError:
+        return None
+    try:
+        conn = idx._store._conn
+        stray = [k for (k,) in conn.execute("SELECT key FROM docs WHERE key LIKE 'latency/%'")]
+        for key in stray:
+            idx.remove(key)
+        paras = conn.execute("SELECT count(*) FROM paras").fetchone()[0]
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        idx.close()
+    if paras != n or page != PAGE_BYTES:
+        return None
+    return {"n": n, "reused": True, "file_mb": path.stat().st_size / 2**20}
+
+
 def sqlite_build(n: int) -> dict:
     from wireclean.dedup.index import Index
     from wireclean.dedup.stores import Batch
@@ -317,14 +349,22 @@ def sqlite_latency(n: int, calls: int, round_no: int) -> dict:
     texts, source = latency_texts(calls * 3)
     texts = texts[round_no * calls:(round_no + 1) * calls]
     idx = Index.open(sqlite_path(n))
-    wall, cpu, matched = [], [], 0
-    for i, text in enumerate(texts):
-        t0, c0 = time.perf_counter(), time.thread_time()
-        m = idx.check_and_add(f"latency/{round_no}/{i}/{time.time_ns()}", text)
-        cpu.append(time.thread_time() - c0)
-        wall.append(time.perf_counter() - t0)
-        matched += bool(m)
-    idx.close()
+    wall, cpu, matched, added = [], [], 0, []
+    try:
+        for i, text in enumerate(texts):
+            key = f"latency/{round_no}/{i}/{time.time_ns()}"
+            t0, c0 = time.perf_counter(), time.thread_time()
+            m = idx.check_and_add(key, text)
+            cpu.append(time.thread_time() - c0)
+            wall.append(time.perf_counter() - t0)
+            added.append(key)
+            matched += bool(m)
+    finally:
+        # Leave the index as it was: every round (and every later run) sees the same
+        # million paragraphs, not copies of the articles an earlier round added.
+        for key in added:
+            idx.remove(key)
+        idx.close()
     w, c = np.array(wall) * 1e3, np.array(cpu) * 1e3
     return {"round": round_no, "calls": len(texts), "source": source, "matched": matched,
             "wall_p50_ms": float(np.percentile(w, 50)), "wall_p99_ms": float(np.percentile(w, 99)),
@@ -351,6 +391,8 @@ def markdown(results: dict) -> str:
              f"(medians of the runs listed; 1 core each)", "",
              "| method | bands x rows | runs | paragraphs/s (wall) | paragraphs/s (CPU) | index memory MB | peak RSS MB | reprints found | rows flagged |",
              "|---|---|---|---|---|---|---|---|---|"]
+    if not results["lsh"]:          # --methods= : the SQLite latency only
+        lines = []
     for method, runs in results["lsh"].items():
         br = runs[0].get("bands_rows", ["?", "?"])
         lines.append(
@@ -361,9 +403,9 @@ def markdown(results: dict) -> str:
     if "sqlite" in results:
         s = results["sqlite"]
         b = s["build"]
-        lines += ["", f"SQLite index of {b['n']:,} paragraphs ({b['file_mb']:,.0f} MB, built at "
-                      f"{b['build_per_s_wall']:,.0f} paragraphs/s): `check_and_add` on "
-                      f"{s['rounds'][0]['source']}", "",
+        built = ("cached" if b.get("reused") else f"built at {b['build_per_s_wall']:,.0f} paragraphs/s")
+        lines += ["", f"SQLite index of {b['n']:,} paragraphs ({b['file_mb']:,.0f} MB, {built}): "
+                      f"`check_and_add` on {s['rounds'][0]['source']}", "",
                   "| round | calls | wall p50 ms | wall p99 ms | CPU p50 ms | CPU p99 ms | load avg |",
                   "|---|---|---|---|---|---|---|"]
         for r in s["rounds"]:
@@ -383,12 +425,14 @@ def main(argv=None) -> int:
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     p.add_argument("--sqlite", action="store_true", help="also build a SQLite index and time check_and_add")
     p.add_argument("--calls", type=int, default=700, help="check_and_add calls per latency round")
+    p.add_argument("--rebuild", action="store_true",
+                   help="rebuild the SQLite index even if a usable one is cached")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--latency-round", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     if args.worker == "sqlite-build":
-        print(json.dumps(sqlite_build(args.n)))
+        print(json.dumps((None if args.rebuild else sqlite_reusable(args.n)) or sqlite_build(args.n)))
         return 0
     if args.worker == "sqlite-latency":
         print(json.dumps(sqlite_latency(args.n, args.calls, args.latency_round)))
@@ -413,8 +457,13 @@ def main(argv=None) -> int:
                       f"{res['index_mb']:,.0f} MB", file=sys.stderr)
                 results["lsh"][m].append(res)
     if args.sqlite:
-        build = run_worker(["--worker", "sqlite-build", "--n", str(args.n)])
-        print(f"  sqlite build: {build['build_per_s_wall']:,.0f}/s, {build['file_mb']:,.0f} MB", file=sys.stderr)
+        build = run_worker(["--worker", "sqlite-build", "--n", str(args.n)]
+                           + (["--rebuild"] if args.rebuild else []))
+        if build.get("reused"):
+            print(f"  sqlite index reused: {build['file_mb']:,.0f} MB", file=sys.stderr)
+        else:
+            print(f"  sqlite build: {build['build_per_s_wall']:,.0f}/s, {build['file_mb']:,.0f} MB",
+                  file=sys.stderr)
         lat = [run_worker(["--worker", "sqlite-latency", "--n", str(args.n), "--calls", str(args.calls),
                            "--latency-round", str(r)]) for r in range(3)]
         results["sqlite"] = {"build": build, "rounds": lat}

@@ -16,7 +16,8 @@ import pytest
 
 from wireclean.dedup.index import Index, IndexFormatError
 from wireclean.dedup.minhash import MinHasher
-from wireclean.dedup.stores.sqlite import APPLICATION_ID, FORMAT_VERSION
+from wireclean.dedup.stores import sqlite as sqlite_store
+from wireclean.dedup.stores.sqlite import APPLICATION_ID, FORMAT_VERSION, PAGE_BYTES
 
 STORY = """Rescue teams worked through the night to reach villagers cut off by the landslide, which buried part of the main road into the valley after days of heavy rain, police said.
 
@@ -63,6 +64,40 @@ def test_signatures_are_stored_as_raw_bytes(tmp_path):
     assert isinstance(blob, bytes) and len(blob) == 128 * 4
     expect = MinHasher().signatures([OTHER])[0]
     assert np.array_equal(np.frombuffer(blob, dtype="<u4"), expect)
+
+
+def test_new_files_get_small_pages_and_files_with_4k_pages_still_work(tmp_path):
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY)
+    db = sqlite3.connect(path, isolation_level=None)
+    assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_BYTES
+    # An index made before PAGE_BYTES (SQLite's default 4 KB pages) opens and matches.
+    db.execute("PRAGMA journal_mode = DELETE")
+    db.execute("PRAGMA page_size = 4096")
+    db.execute("VACUUM")
+    db.execute("PRAGMA journal_mode = WAL")
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    db.close()
+    with Index.open(path) as idx:
+        assert [m.key for m in idx.check_and_add("copy", STORY)] == ["wire/1", "wire/1"]
+        idx.add("other", OTHER)
+    with Index.open(path) as idx:
+        assert len(idx) == 3 and [m.key for m in idx.query(OTHER)] == ["other"]
+
+
+def test_lookups_split_over_several_queries_find_every_match(tmp_path, monkeypatch):
+    # A long article's band keys (20 per paragraph) and candidates span many IN lists.
+    monkeypatch.setattr(sqlite_store, "_IN_CHUNK_MAX", 7)
+    long_text = "\n\n".join(story(i) for i in range(12))
+    records = [("a", long_text), ("b", STORY), ("c", long_text + "\n\n" + STORY), ("d", long_text)]
+    in_memory = Index()
+    with Index.open(tmp_path / "wire.db") as on_disk:
+        assert on_disk._store._chunk == 7
+        for rec in records:
+            got = [(m.para, m.key, m.key_para) for m in on_disk.check_and_add(*rec)]
+            assert got == [(m.para, m.key, m.key_para) for m in in_memory.check_and_add(*rec)]
+        assert len(on_disk.query(long_text)) == 12 * 3  # each paragraph: a, c and d
 
 
 def test_everything_survives_closing_and_reopening(tmp_path):

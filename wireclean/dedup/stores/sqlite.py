@@ -27,6 +27,8 @@ Safety:
   (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
 * Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, one
   batch; never the corpus.
+* Speed: ``PAGE_BYTES`` pages (new files), a small cache, reads through ``mmap``; one
+  query per batch for all its band lookups, one for the candidates' signatures.
 """
 
 from __future__ import annotations
@@ -43,21 +45,31 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
-from . import Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError
+from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
 
-FORMAT = "wireclean-index"
 FORMAT_VERSION = 1
 APPLICATION_ID = 0x57434C4E  # "WCLN"
 BUSY_TIMEOUT_S = 60.0
-CACHE_MB = 64
-MMAP_BYTES = 1 << 30
-WAL_BACKSTOP_PAGES = 50_000   # about 200 MB of log
+# Small pages: a ``check_and_add`` inserts 20 bucket entries per paragraph, each into a
+# different leaf of a B-tree of random 64-bit keys, and its commit copies every leaf it
+# touched into the log -- so a commit's cost is its number of pages times the page size.
+# 2 KB pages halve that (and the log's size) against SQLite's 4 KB default, and still hold
+# 3 signature rows each. Existing files keep the page size they were made with.
+PAGE_BYTES = 2048
+# Reads come from the mapped file (MMAP_BYTES); the cache only has to hold one
+# transaction's changed pages, and a small one is faster than a large one for both small
+# and bulk transactions (measured on the million-paragraph index of bench_lsh.py).
+CACHE_MB = 8
+MMAP_BYTES = 1 << 34  # SQLite caps this at its build's limit (2 GB for most builds)
+WAL_BACKSTOP_PAGES = 50_000   # about 100 MB of log (200 MB in files with 4 KB pages)
 WAL_KEEP_BYTES = 64 << 20
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_IN_CHUNK = 500  # parameters per IN (...) list; old SQLite builds allow only 999
+_IN_CHUNK = 500   # parameters per IN (...) list when the build's limit cannot be read
+_IN_CHUNK_MAX = 8192  # ... and at most this many: one query covers a long article's bands
 _SIG_DTYPE = np.dtype("<u4")
 
 _SCHEMA = f"""
+PRAGMA page_size = {PAGE_BYTES};
 CREATE TABLE wireclean_index (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     format TEXT NOT NULL,
@@ -90,13 +102,32 @@ PRAGMA user_version = {FORMAT_VERSION};
 """
 
 
-def _chunks(values: list, size: int = _IN_CHUNK):
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
+def _in_chunk(conn: sqlite3.Connection) -> int:
+    """Parameters per IN (...) list: the connection's limit (999 in SQLite before 3.32,
+    32766 since), read where Python can (3.11+), capped at ``_IN_CHUNK_MAX``."""
+    getlimit = getattr(conn, "getlimit", None)
+    if getlimit is None:
+        return _IN_CHUNK
+    return max(1, min(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), _IN_CHUNK_MAX))
 
 
 def _marks(n: int) -> str:
     return ",".join("?" * n)
+
+
+def _select_in(conn: sqlite3.Connection, sql: str, values: list, chunk: int):
+    """Rows of ``sql`` -- a query with one ``{}`` where its IN (...) list goes -- for all
+    ``values``, at most ``chunk`` of them per query.
+
+    >>> conn = sqlite3.connect(":memory:")
+    >>> _ = conn.execute("CREATE TABLE t (x INTEGER)")
+    >>> _ = conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(10)])
+    >>> sorted(x for (x,) in _select_in(conn, "SELECT x FROM t WHERE x IN ({})", [3, 5, 42], 2))
+    [3, 5]
+    """
+    for i in range(0, len(values), chunk):
+        part = values[i:i + chunk]
+        yield from conn.execute(sql.format(_marks(len(part))), part)
 
 
 class SQLiteStore:
@@ -107,6 +138,7 @@ class SQLiteStore:
         self.location = path
         self.config = config
         self._conn = conn
+        self._chunk = _in_chunk(conn)
         self._hasher = BandHasher(config.bands, config.rows, config.seed)
         self._checkpointer: _Checkpointer | None = None
 
@@ -233,11 +265,9 @@ class SQLiteStore:
             if key in seen:
                 raise DuplicateKeyError(f"key {key!r} appears twice in one batch")
             seen.add(key)
-        for chunk in _chunks(list(seen)):
-            row = self._conn.execute(
-                f"SELECT key FROM docs WHERE key IN ({_marks(len(chunk))}) LIMIT 1", chunk).fetchone()
-            if row is not None:
-                raise DuplicateKeyError(f"key {row[0]!r} is already in the index")
+        for (key,) in _select_in(self._conn, "SELECT key FROM docs WHERE key IN ({}) LIMIT 1",
+                                 list(seen), self._chunk):
+            raise DuplicateKeyError(f"key {key!r} is already in the index")
 
     def _lookup(self, flat: np.ndarray):
         """(query positions, para ids, count per query key) for int64 bucket keys."""
@@ -246,18 +276,13 @@ class SQLiteStore:
             e = np.empty(0, np.int64)
             return e, e, count
         uniq, inverse = np.unique(flat, return_inverse=True)
-        got_b: list[int] = []
-        got_p: list[int] = []
-        for chunk in _chunks(uniq.tolist()):
-            for bucket, para in self._conn.execute(
-                    f"SELECT bucket, para FROM buckets WHERE bucket IN ({_marks(len(chunk))})", chunk):
-                got_b.append(bucket)
-                got_p.append(para)
-        if not got_b:
+        got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
+                              uniq.tolist(), self._chunk))
+        if not got:
             e = np.empty(0, np.int64)
             return e, e, count
-        fb = np.asarray(got_b, dtype=np.int64)
-        fp = np.asarray(got_p, dtype=np.int64)
+        pairs = np.array(got, dtype=np.int64)
+        fb, fp = pairs[:, 0], pairs[:, 1]
         order = np.argsort(fb, kind="stable")
         fb, fp = fb[order], fp[order]
         lo = np.searchsorted(fb, uniq, side="left")
@@ -272,12 +297,9 @@ class SQLiteStore:
 
     def _fetch(self, ids: np.ndarray):
         """Stored paragraphs by id: (ids sorted, doc, para, shingles, signatures)."""
-        got: list[tuple] = []
-        for chunk in _chunks(ids.tolist()):
-            got.extend(self._conn.execute(
-                f"SELECT id, doc, para, shingles, sig FROM paras WHERE id IN ({_marks(len(chunk))})",
-                chunk))
-        got.sort()
+        got = sorted(_select_in(self._conn,
+                                "SELECT id, doc, para, shingles, sig FROM paras WHERE id IN ({})",
+                                ids.tolist(), self._chunk))
         cols = list(zip(*got)) or [(), (), (), (), ()]
         return (np.asarray(cols[0], dtype=np.int64), np.asarray(cols[1], dtype=np.int64),
                 np.asarray(cols[2], dtype=np.int64), np.asarray(cols[3], dtype=np.int64),
@@ -313,10 +335,10 @@ class SQLiteStore:
         v_pos = np.minimum(np.searchsorted(s_ids, v.id), max(len(s_ids) - 1, 0))
         docs = sorted(set(s_doc[v_pos[~v_new]].tolist())) if len(s_ids) else []
         info: dict[int, tuple[str, Any]] = {}
-        for chunk in _chunks(docs):
-            for doc_id, key, meta in self._conn.execute(
-                    f"SELECT id, key, meta FROM docs WHERE id IN ({_marks(len(chunk))})", chunk):
-                info[doc_id] = (key, None if meta is None else json.loads(meta))
+        for doc_id, key, meta in _select_in(self._conn,
+                                            "SELECT id, key, meta FROM docs WHERE id IN ({})",
+                                            docs, self._chunk):
+            info[doc_id] = (key, None if meta is None else json.loads(meta))
         out = []
         for k, (row, pid, new) in enumerate(zip(v.row.tolist(), v.id.tolist(), v_new.tolist())):
             if new:
@@ -518,17 +540,7 @@ def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
     stored = dict(zip(names, row))
     if stored.get("format") != FORMAT:
         raise IndexFormatError(f"{path}: not a wireclean index (format {stored.get('format')!r})")
-    version = stored.get("version")
-    if version != FORMAT_VERSION:
-        which = "an older" if isinstance(version, int) and version < FORMAT_VERSION else "a newer"
-        raise IndexFormatError(
-            f"{path}: index has {which} format (version {version}); this wireclean reads "
-            f"version {FORMAT_VERSION}" + ("; rebuild it with `wireclean index add`"
-                                          if which == "an older" else "; upgrade wireclean"))
-    try:
-        return IndexConfig(**{name: stored[name] for name in IndexConfig.names()})
-    except KeyError as exc:
-        raise IndexFormatError(f"{path}: damaged index (no {exc.args[0]} recorded)") from None
+    return stored_config(path, stored, FORMAT_VERSION)
 
 
 def _create(path: str, config: IndexConfig) -> None:
