@@ -23,6 +23,9 @@ What is measured (each method in a fresh subprocess, so peak RSS is its own):
   in 3 fresh processes; each removes its articles afterwards, so every round and run
   sees the same million paragraphs. Wall and CPU (thread) time are both reported: this
   machine is shared, and wall-clock percentiles include waits for a core.
+* the same on a **Redis** index (``--redis URL``, a server you started; the index goes
+  under the prefix ``wireclean-bench-n<N>`` and is reused like the SQLite file): the
+  scraper fleet's store. Redis memory per paragraph is read from ``INFO memory``.
 
 The corpus is synthetic and never stored as text: each paragraph is a set of 40-120 random
 64-bit shingle hashes (what a paragraph of 40-120 words yields); 10 % of paragraphs are
@@ -38,6 +41,8 @@ Usage::
     python benchmarks/bench_lsh.py                      # 1M paragraphs, 3 runs of ours, 1 of each peer
     python benchmarks/bench_lsh.py --sqlite             # also the SQLite latency (long: fills a 1M index)
     python benchmarks/bench_lsh.py --sqlite --methods=  # only the SQLite latency (reuses the index)
+    redis-server --port 6390 --save '' --appendonly no --daemonize yes
+    python benchmarks/bench_lsh.py --methods= --redis redis://127.0.0.1:6390/0
     python benchmarks/bench_lsh.py --n 100000 --rounds 1  # quick look
 
 Writes ``benchmarks/out/bench_lsh.json`` (and caches signatures and the SQLite index
@@ -65,6 +70,7 @@ from corpora import OUT_DIR, DataMissing, iter_articles, resolve_data_dir  # noq
 from wireclean.dedup.minhash import _fmix32  # noqa: E402  (the affine32 pre-mix)
 
 CHUNK = 8192
+DOC_PARAS = 10  # paragraphs per document in the persistent indexes
 NUM_PERM = 128
 SEED = 1
 THRESHOLD = 0.8
@@ -275,21 +281,31 @@ def sqlite_path(n: int) -> Path:
     return OUT_DIR / f"lsh_sqlite_n{n}.db"
 
 
-def sqlite_reusable(n: int) -> dict | None:
+def redis_target(url: str, n: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}prefix=wireclean-bench-n{n}"
+
+
+def index_target(store: str, n: int, redis_url: str | None) -> str:
+    return str(sqlite_path(n)) if store == "sqlite" else redis_target(redis_url, n)
+
+
+def reusable(store: str, n: int, redis_url: str | None) -> dict | None:
     """The cached index of ``n`` paragraphs if it opens with this wireclean (same format
-    version), has the page size a new index gets and holds them; stray latency documents
-    of an interrupted run are removed."""
+    version), holds them and (SQLite) has the page size a new index gets; stray latency
+    documents of an interrupted run make it unusable (SQLite: they are removed)."""
     from wireclean.dedup.index import Index, IndexFormatError
     from wireclean.dedup.stores.sqlite import PAGE_BYTES
 
-    path = sqlite_path(n)
-    if not path.exists():
+    if store == "sqlite" and not sqlite_path(n).exists():
         return None
     try:
-        idx = Index.open(path)
+        idx = Index.open(index_target(store, n, redis_url), create=False)
     except IndexFormatError:
         return None
     try:
+        if store == "redis":
+            return ({"n": n, "reused": True, **redis_memory(idx, n)}
+                    if len(idx) == n // DOC_PARAS else None)
         conn = idx._store._conn
         stray = [k for (k,) in conn.execute("SELECT key FROM docs WHERE key LIKE 'latency/%'")]
         for key in stray:
@@ -300,31 +316,50 @@ def sqlite_reusable(n: int) -> dict | None:
         idx.close()
     if paras != n or page != PAGE_BYTES:
         return None
-    return {"n": n, "reused": True, "file_mb": path.stat().st_size / 2**20}
+    return {"n": n, "reused": True, "file_mb": sqlite_path(n).stat().st_size / 2**20}
 
 
-def sqlite_build(n: int) -> dict:
+def redis_memory(idx, n: int) -> dict:
+    info = idx._store._client.info("memory")
+    return {"redis_used_mb": info["used_memory"] / 2**20,
+            "redis_bytes_per_paragraph": info["used_memory"] / n}
+
+
+def clear(store: str, n: int, redis_url: str | None) -> None:
+    if store == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{sqlite_path(n)}{suffix}"):
+                os.unlink(f"{sqlite_path(n)}{suffix}")
+        return
+    import redis
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"wireclean-bench-n{n}:*", count=10_000):
+        client.delete(key)
+
+
+def build(store: str, n: int, redis_url: str | None) -> dict:
     from wireclean.dedup.index import Index
     from wireclean.dedup.stores import Batch
 
-    path = sqlite_path(n)
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(f"{path}{suffix}"):
-            os.unlink(f"{path}{suffix}")
-    idx = Index.open(path, threshold=THRESHOLD)
-    store = idx._store  # signatures are synthetic: fill the store below the text layer
+    clear(store, n, redis_url)
+    idx = Index.open(index_target(store, n, redis_url), threshold=THRESHOLD)
+    backend = idx._store  # signatures are synthetic: fill the store below the text layer
     t0, c0 = time.perf_counter(), time.process_time()
     for first, sig, counts in read_chunks(n):
         for lo in range(0, len(sig), 4000):
             s, c = sig[lo:lo + 4000], counts[lo:lo + 4000]
-            record = np.arange(len(s)) // 10
+            record = np.arange(len(s)) // DOC_PARAS
             keys = [f"doc/{first + lo}/{i}" for i in range(int(record[-1]) + 1)]
-            store.process(Batch(keys, [None] * len(keys), record, np.arange(len(s)) % 10, c, s),
-                          add=True, query=False)
+            backend.process(Batch(keys, [None] * len(keys), record, np.arange(len(s)) % DOC_PARAS,
+                                  c, s), add=True, query=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {"n": n, "build_wall_s": wall, "build_cpu_s": cpu, "build_per_s_wall": n / wall}
+    if store == "sqlite":
+        out["file_mb"] = sqlite_path(n).stat().st_size / 2**20
+    else:
+        out.update(redis_memory(idx, n))
     idx.close()
-    return {"n": n, "build_wall_s": wall, "build_cpu_s": cpu, "build_per_s_wall": n / wall,
-            "file_mb": path.stat().st_size / 2**20}
+    return out
 
 
 def latency_texts(limit: int) -> tuple[list[str], str]:
@@ -343,12 +378,12 @@ def latency_texts(limit: int) -> tuple[list[str], str]:
     return [texts[i] for i in picked], "BBC + Reuters-21578 articles"
 
 
-def sqlite_latency(n: int, calls: int, round_no: int) -> dict:
+def latency(store: str, n: int, redis_url: str | None, calls: int, round_no: int) -> dict:
     from wireclean.dedup.index import Index
 
     texts, source = latency_texts(calls * 3)
     texts = texts[round_no * calls:(round_no + 1) * calls]
-    idx = Index.open(sqlite_path(n))
+    idx = Index.open(index_target(store, n, redis_url))
     wall, cpu, matched, added = [], [], 0, []
     try:
         for i, text in enumerate(texts):
@@ -368,6 +403,7 @@ def sqlite_latency(n: int, calls: int, round_no: int) -> dict:
     w, c = np.array(wall) * 1e3, np.array(cpu) * 1e3
     return {"round": round_no, "calls": len(texts), "source": source, "matched": matched,
             "wall_p50_ms": float(np.percentile(w, 50)), "wall_p99_ms": float(np.percentile(w, 99)),
+            "wall_max_ms": float(w.max()),
             "cpu_p50_ms": float(np.percentile(c, 50)), "cpu_p99_ms": float(np.percentile(c, 99)),
             "load_avg": os.getloadavg()[0]}
 
@@ -400,19 +436,27 @@ def markdown(results: dict) -> str:
             f"{median_of(runs, 'per_s_cpu'):,.0f} | {median_of(runs, 'index_mb'):,.0f} | "
             f"{median_of(runs, 'peak_rss_mb'):,.0f} | {median_of(runs, 'reprints_found'):.3f} | "
             f"{median_of(runs, 'rows_with_match'):,.0f} |")
-    if "sqlite" in results:
-        s = results["sqlite"]
+    for store in ("sqlite", "redis"):
+        if store not in results:
+            continue
+        s = results[store]
         b = s["build"]
         built = ("cached" if b.get("reused") else f"built at {b['build_per_s_wall']:,.0f} paragraphs/s")
-        lines += ["", f"SQLite index of {b['n']:,} paragraphs ({b['file_mb']:,.0f} MB, {built}): "
+        size = (f"{b['file_mb']:,.0f} MB file" if store == "sqlite" else
+                f"{b['redis_used_mb']:,.0f} MB of Redis memory, "
+                f"{b['redis_bytes_per_paragraph']:,.0f} B per paragraph")
+        name = "SQLite" if store == "sqlite" else "Redis"
+        lines += ["", f"{name} index of {b['n']:,} paragraphs ({size}, {built}): "
                       f"`check_and_add` on {s['rounds'][0]['source']}", "",
-                  "| round | calls | wall p50 ms | wall p99 ms | CPU p50 ms | CPU p99 ms | load avg |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| round | calls | wall p50 ms | wall p99 ms | wall max ms | CPU p50 ms | CPU p99 ms | load avg |",
+                  "|---|---|---|---|---|---|---|---|"]
         for r in s["rounds"]:
             lines.append(f"| {r['round']} | {r['calls']} | {r['wall_p50_ms']:.2f} | {r['wall_p99_ms']:.2f} | "
-                         f"{r['cpu_p50_ms']:.2f} | {r['cpu_p99_ms']:.2f} | {r['load_avg']:.1f} |")
+                         f"{r['wall_max_ms']:.1f} | {r['cpu_p50_ms']:.2f} | {r['cpu_p99_ms']:.2f} | "
+                         f"{r['load_avg']:.1f} |")
         lines.append(f"| median | | {median_of(s['rounds'], 'wall_p50_ms'):.2f} | "
-                     f"{median_of(s['rounds'], 'wall_p99_ms'):.2f} | {median_of(s['rounds'], 'cpu_p50_ms'):.2f} | "
+                     f"{median_of(s['rounds'], 'wall_p99_ms'):.2f} | {median_of(s['rounds'], 'wall_max_ms'):.1f} | "
+                     f"{median_of(s['rounds'], 'cpu_p50_ms'):.2f} | "
                      f"{median_of(s['rounds'], 'cpu_p99_ms'):.2f} | |")
     return "\n".join(lines)
 
@@ -425,17 +469,21 @@ def main(argv=None) -> int:
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     p.add_argument("--sqlite", action="store_true", help="also build a SQLite index and time check_and_add")
     p.add_argument("--calls", type=int, default=700, help="check_and_add calls per latency round")
+    p.add_argument("--redis", metavar="URL",
+                   help="also time check_and_add on a Redis index at URL (redis://HOST:PORT/DB)")
     p.add_argument("--rebuild", action="store_true",
-                   help="rebuild the SQLite index even if a usable one is cached")
+                   help="rebuild the SQLite (or Redis) index even if a usable one is cached")
+    p.add_argument("--store", default="sqlite", help=argparse.SUPPRESS)
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--latency-round", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
-    if args.worker == "sqlite-build":
-        print(json.dumps((None if args.rebuild else sqlite_reusable(args.n)) or sqlite_build(args.n)))
+    if args.worker == "build":
+        print(json.dumps((None if args.rebuild else reusable(args.store, args.n, args.redis))
+                         or build(args.store, args.n, args.redis)))
         return 0
-    if args.worker == "sqlite-latency":
-        print(json.dumps(sqlite_latency(args.n, args.calls, args.latency_round)))
+    if args.worker == "latency":
+        print(json.dumps(latency(args.store, args.n, args.redis, args.calls, args.latency_round)))
         return 0
     if args.worker:
         print(json.dumps(worker(args.worker, args.n)))
@@ -456,17 +504,16 @@ def main(argv=None) -> int:
                 print(f"  {m} round {r}: {res['per_s_wall']:,.0f}/s wall, {res['per_s_cpu']:,.0f}/s cpu, "
                       f"{res['index_mb']:,.0f} MB", file=sys.stderr)
                 results["lsh"][m].append(res)
-    if args.sqlite:
-        build = run_worker(["--worker", "sqlite-build", "--n", str(args.n)]
-                           + (["--rebuild"] if args.rebuild else []))
-        if build.get("reused"):
-            print(f"  sqlite index reused: {build['file_mb']:,.0f} MB", file=sys.stderr)
+    for store in ["sqlite"] * args.sqlite + ["redis"] * bool(args.redis):
+        common = ["--store", store, "--n", str(args.n)] + (["--redis", args.redis] if args.redis else [])
+        built = run_worker(["--worker", "build", *common] + (["--rebuild"] if args.rebuild else []))
+        if built.get("reused"):
+            print(f"  {store} index reused", file=sys.stderr)
         else:
-            print(f"  sqlite build: {build['build_per_s_wall']:,.0f}/s, {build['file_mb']:,.0f} MB",
-                  file=sys.stderr)
-        lat = [run_worker(["--worker", "sqlite-latency", "--n", str(args.n), "--calls", str(args.calls),
+            print(f"  {store} build: {built['build_per_s_wall']:,.0f}/s", file=sys.stderr)
+        lat = [run_worker(["--worker", "latency", *common, "--calls", str(args.calls),
                            "--latency-round", str(r)]) for r in range(3)]
-        results["sqlite"] = {"build": build, "rounds": lat}
+        results[store] = {"build": built, "rounds": lat}
     results["machine"]["load_avg_end"] = os.getloadavg()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / "bench_lsh.json"
