@@ -427,7 +427,7 @@ def markdown(results: dict) -> str:
              f"(medians of the runs listed; 1 core each)", "",
              "| method | bands x rows | runs | paragraphs/s (wall) | paragraphs/s (CPU) | index memory MB | peak RSS MB | reprints found | rows flagged |",
              "|---|---|---|---|---|---|---|---|---|"]
-    if not results["lsh"]:          # --methods= : the SQLite latency only
+    if not results["lsh"]:          # --methods= : the store latencies only
         lines = []
     for method, runs in results["lsh"].items():
         br = runs[0].get("bands_rows", ["?", "?"])
@@ -467,7 +467,7 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="runs of wireclean's methods (default 3)")
     p.add_argument("--peer-rounds", type=int, default=1, help="runs of each peer (default 1)")
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
-    p.add_argument("--sqlite", action="store_true", help="also build a SQLite index and time check_and_add")
+    p.add_argument("--sqlite", action="store_true", help="also build (or reuse) a SQLite index and time check_and_add")
     p.add_argument("--calls", type=int, default=700, help="check_and_add calls per latency round")
     p.add_argument("--redis", metavar="URL",
                    help="also time check_and_add on a Redis index at URL (redis://HOST:PORT/DB)")
