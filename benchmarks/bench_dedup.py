@@ -172,15 +172,16 @@ def run_once(corpus: Path, jobs: int) -> tuple[float, float, float]:
 
 
 def measure(corpus: Path, runs: int, jobs_list: list[int]) -> dict:
+    """Median of ``runs`` runs per --jobs value. Runs are interleaved (j1, j2, j1, j2, ...)
+    so that a drift of the machine's speed during the benchmark hits every setting alike."""
     mb = corpus.stat().st_size / 1e6
     out = {"corpus": corpus.name, "mb": round(mb, 1), "runs": runs, "jobs": {}}
-    for jobs in jobs_list:
-        times, rss, totals = [], [], []
-        for _ in range(runs):
-            seconds, peak, total = run_once(corpus, jobs)
-            times.append(seconds)
-            rss.append(peak)
-            totals.append(total)
+    seen = {jobs: ([], [], []) for jobs in jobs_list}
+    for _ in range(runs):
+        for jobs in jobs_list:
+            for into, value in zip(seen[jobs], run_once(corpus, jobs)):
+                into.append(value)
+    for jobs, (times, rss, totals) in seen.items():
         med = statistics.median(times)
         out["jobs"][jobs] = {"seconds": [round(t, 2) for t in times],
                              "median_s": round(med, 2), "mb_per_s": round(mb / med, 2),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from wireclean.dedup.lsh import (BandHasher, BandTable, SignatureLSH,
                                  batch_pairs, candidate_probability, cluster_labels,
                                  containment_threshold, estimate_containment,
-                                 lsh_params,
+                                 low_bits, lsh_params, sorted_band_keys,
                                  estimate_jaccard, keep_mask, optimal_params, score_pairs)
 from wireclean.dedup.minhash import MinHasher
 
@@ -374,3 +374,25 @@ def test_matches_do_not_depend_on_batch_boundaries_when_buckets_are_full():
     assert whole and all(len({i for r, i in whole if r == row}) <= 4 for row in range(60))
     for cuts in ([7], [1, 2, 3, 30], [13, 26, 39, 52], list(range(1, 60))):
         assert pairs(cuts) == whole
+
+
+def test_batches_prepared_elsewhere_match_exactly_as_raw_ones():
+    # --jobs workers send band keys and 8-bit signatures instead of full signatures;
+    # the index must find the same pairs with the same scores either way.
+    rng = np.random.default_rng(9)
+    base = rng.integers(0, 2**32, size=(5, 128), dtype=np.uint64).astype(np.uint32)
+    sigs = base[rng.integers(0, 5, 40)].copy()
+    sigs[:, 100:] = rng.integers(0, 2**32, size=(40, 28), dtype=np.uint64)
+    counts = rng.integers(20, 80, 40)
+    raw, mixed = SignatureLSH(threshold=0.7), SignatureLSH(threshold=0.7)
+    raw.insert(sigs[:15], counts[:15])
+    mixed.insert(sigs[:15], counts[:15])
+    _, a = raw.insert(sigs[15:], counts[15:])
+    keys = sorted_band_keys(BandHasher(mixed.bands, mixed.rows, 1), sigs[15:])
+    _, b = mixed.insert(low_bits(sigs[15:]), counts[15:], band_keys=keys)
+    assert np.isin(a.id, np.arange(15)).any()      # pairs across the two batches
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    q = sigs[:3]
+    keys = sorted_band_keys(BandHasher(raw.bands, raw.rows, 1), q)
+    a, b = raw.query(q, counts[:3]), mixed.query(low_bits(q), counts[:3], band_keys=keys)
+    assert len(a.row) and all(np.array_equal(x, y) for x, y in zip(a, b))

@@ -613,6 +613,19 @@ class BandTable:
         self._grow_bitmap()
 
 
+def low_bits(sigs: np.ndarray) -> np.ndarray:
+    """The low 8 bits of signatures (``SIG_BITS``), as uint8 (given as is if already)."""
+    return sigs if sigs.dtype == np.uint8 else (sigs & 0xFF).astype(np.uint8)
+
+
+def sorted_band_keys(hasher: BandHasher, sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The high 32 bits of the band keys of all (row, band) cells, sorted by (key, row),
+    and the row of each: the form :class:`SignatureLSH` looks up and stores."""
+    keys32 = (hasher.keys(sigs) >> _U64(32)).reshape(-1)
+    cells = radix_order32(keys32)
+    return keys32[cells], cells // hasher.bands
+
+
 class SignatureLSH:
     """Streaming MinHash LSH over signatures, with every candidate verified.
 
@@ -672,12 +685,6 @@ class SignatureLSH:
     def _alive_filter(self):
         return (lambda ids: self._alive.take(ids)) if self._any_removed else None
 
-    def _sorted_keys(self, sigs: np.ndarray):
-        """Band keys of all (row, band) cells, sorted by (key, row): keys and rows."""
-        keys32 = (self.hasher.keys(sigs) >> _U64(32)).reshape(-1)
-        cells = radix_order32(keys32)
-        return keys32[cells], cells // self.bands
-
     def _verify(self, rows, ids, sigs8, counts) -> Verified:
         rows, ids = unique_pairs(rows, ids)
         if len(rows) == 0:
@@ -687,28 +694,34 @@ class SignatureLSH:
                    self.threshold, self.SIG_BITS)
         return best_first(v)
 
-    def query(self, signatures: np.ndarray, counts: np.ndarray) -> Verified:
-        """Verified matches of each row among the stored items; stores nothing."""
+    def query(self, signatures: np.ndarray, counts: np.ndarray,
+              band_keys: tuple[np.ndarray, np.ndarray] | None = None) -> Verified:
+        """Verified matches of each row among the stored items; stores nothing.
+        ``band_keys`` as for :meth:`insert`."""
         sigs, counts = self._check(signatures, counts)
-        skeys, srows = self._sorted_keys(sigs)
+        skeys, srows = band_keys if band_keys is not None else sorted_band_keys(self.hasher, sigs)
         pos, ids, _ = self._table.lookup(skeys, self._alive_filter())
-        return self._verify(srows[pos], ids, (sigs & 0xFF).astype(np.uint8), counts)
+        return self._verify(srows[pos], ids, low_bits(sigs), counts)
 
     def insert(self, signatures: np.ndarray, counts: np.ndarray,
                groups: Sequence[int] | np.ndarray | None = None,
-               query: bool = True) -> tuple[np.ndarray, Verified]:
+               query: bool = True,
+               band_keys: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, Verified]:
         """Add the rows; with ``query``, first match each against everything earlier.
 
         ``groups`` labels rows of one document: rows with the same label are not matched
-        with each other. Returns the new ids and the verified pairs (row -> earlier id).
+        with each other. ``band_keys``, when given, are :func:`sorted_band_keys` of the
+        full signatures (computed elsewhere), and ``signatures`` may then be just their
+        low 8 bits. Returns the new ids and the verified pairs (row -> earlier id).
         """
         sigs, counts = self._check(signatures, counts)
         n = len(sigs)
         first = len(self._sigs)
         if first + n > 2**32:
             raise OverflowError("an in-memory index holds at most 2**32 items")
-        skeys, srows = self._sorted_keys(sigs)
-        sigs8 = (sigs & 0xFF).astype(np.uint8)
+        skeys, srows = band_keys if band_keys is not None else sorted_band_keys(self.hasher, sigs)
+        sigs8 = low_bits(sigs)
         # Earlier batches: look up, and learn how full each bucket already is.
         pos, found, existing = self._table.lookup(skeys, self._alive_filter())
         # Earlier rows of this batch.

@@ -142,7 +142,10 @@ class Batch:
     record: np.ndarray      # int64, per row
     para: np.ndarray        # int64, per row: paragraph number in its document
     sizes: np.ndarray       # int64, per row: shingle count
-    signatures: np.ndarray  # uint32, (rows, num_perm)
+    signatures: np.ndarray  # uint32, (rows, num_perm); uint8 (low bits) once prepared
+    #: Set by :func:`~wireclean.dedup.lsh.prepare` (in a ``--jobs`` worker): the band keys,
+    #: sorted, and their rows, so the process holding the index does not compute them.
+    band_keys: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.record)

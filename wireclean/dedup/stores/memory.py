@@ -64,7 +64,8 @@ class MemoryStore:
         if not add:
             if len(batch) == 0:
                 return []
-            return self._hits(batch, self._lsh.query(batch.signatures, batch.sizes))
+            return self._hits(batch, self._lsh.query(batch.signatures, batch.sizes,
+                                                    batch.band_keys))
         _, verified = self.add_and_match(batch, query=query)
         return self._hits(batch, verified) if query else []
 
@@ -85,8 +86,8 @@ class MemoryStore:
         first_item = len(self._item_doc)
         per_doc = np.bincount(batch.record, minlength=len(batch.keys)).astype(np.int64)
         starts = first_item + np.cumsum(per_doc) - per_doc
-        _, verified = self._lsh.insert(batch.signatures, batch.sizes,
-                                       groups=batch.record, query=query)
+        _, verified = self._lsh.insert(batch.signatures, batch.sizes, groups=batch.record,
+                                       query=query, band_keys=batch.band_keys)
         for i, (key, meta) in enumerate(zip(batch.keys, batch.metas)):
             self._doc_of_key[key] = first_doc + i
             self._keys.append(key)
