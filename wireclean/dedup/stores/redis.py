@@ -79,12 +79,13 @@ try:
 except ImportError:  # the [redis] extra is not installed: open() says how to get it
     redis = None
 
-from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
+from ..lsh import batch_pairs, best_first, unique_pairs, verify
 from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
-FORMAT_VERSION = 1
+# 2: containment bands beside the main bands (lsh.CONTAINMENT_BANDS).
+FORMAT_VERSION = 2
 SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_PREFIX = "wireclean"
 #: How long a writer waits for the lock before giving up (as SQLite's busy timeout).
@@ -292,7 +293,7 @@ class RedisStore:
         self.config = config
         self._client = client
         self._k = keys
-        self._hasher = BandHasher(config.bands, config.rows, config.seed)
+        self._hasher = config.band_hasher()
         self._release_script = client.register_script(_RELEASE)
         self._lookup_script = client.register_script(_LOOKUP)
         self._add_script = client.register_script(_ADD)
@@ -362,7 +363,7 @@ class RedisStore:
         if len(batch):
             bands = self._hasher.keys(batch.signatures)
         else:
-            bands = np.empty((0, self.config.bands), np.uint64)
+            bands = np.empty((0, self.config.columns), np.uint64)
         with _errors(self.location):
             if not add:
                 return self._step(batch, bands, None, query=query) if query and len(batch) else []
@@ -571,7 +572,7 @@ class RedisStore:
                 raise IndexFormatError(f"{self.location}: damaged index (a stored signature "
                                        f"has the wrong size)")
             if got:
-                stored = np.repeat(np.asarray([i for i, _ in got], np.int64), self.config.bands)
+                stored = np.repeat(np.asarray([i for i, _ in got], np.int64), self.config.columns)
                 sigs = np.frombuffer(b"".join(s for _, s in got), _SIG_DTYPE).reshape(len(got), -1)
                 entries = _entries(self._hasher.keys(sigs).reshape(-1), stored)
         self._fenced(self._remove_script, [k.lock, k.keys, k.docs, k.sig, k.para],
