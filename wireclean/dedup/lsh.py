@@ -5,7 +5,9 @@ The pieces, in the order a paragraph meets them:
 1. :func:`optimal_params` picks bands x rows for a threshold the way datasketch's
    ``_optimal_param`` does (reimplemented with numpy, so scipy is not needed);
    :func:`lsh_params` applies it a little below the reporting threshold.
-2. :class:`BandHasher` turns each band of a signature into one 64-bit key, in numpy.
+2. :class:`BandHasher` turns each band of a signature into one 64-bit key, in numpy; a
+   few short bands (:data:`CONTAINMENT_BANDS`) join them so that a short paragraph inside
+   a longer one, whose Jaccard is far below the threshold, still becomes a candidate.
 3. :class:`BandTable` keeps (band key, item id) pairs in sorted numpy runs and answers
    "who shares a band with these rows?" for a whole batch at once.
 4. :func:`verify` turns candidates into matches: estimated Jaccard from the signatures,

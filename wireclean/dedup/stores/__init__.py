@@ -51,7 +51,8 @@ class IndexConfig:
     """Everything that must agree between the signatures in an index and new ones.
 
     ``bands``/``rows`` follow from ``threshold`` and ``num_perm`` (see
-    :func:`~wireclean.dedup.lsh.lsh_params`); a persistent store records them all
+    :func:`~wireclean.dedup.lsh.lsh_params`), the containment bands from ``rows``
+    (:func:`~wireclean.dedup.lsh.containment_params`); a persistent store records them
     and refuses to be opened with different values.
     """
 

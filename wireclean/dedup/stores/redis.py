@@ -23,8 +23,8 @@ Layout (format version 1), every key under ``P:`` (the prefix)::
                        ones (see lsh.DEFAULT_BUCKET_CAP).
     P:lock     string  the writers' lock (a random token, with an expiry)
 
-Buckets live in shards, not in one set per band key: with 20 bands a paragraph makes 20
-bucket entries, and a Redis key costs ~100 bytes before its contents, while a small sorted
+Buckets live in shards, not in one set per band key: with 26 bands (20 main, 6 for
+containment) a paragraph makes 26 bucket entries, and a Redis key costs ~100 bytes before its contents, while a small sorted
 set is one compact listpack (~20 bytes an entry) until it outgrows
 ``zset-max-listpack-entries`` (128): 2^18 shards keep that up to about 1.5 million
 paragraphs; past it, memory grows as one key per bucket would. Measured on 300,000
