@@ -133,9 +133,9 @@ def test_remove_is_persistent_and_clears_the_buckets(tmp_path):
         idx.remove("wire/1")
     with Index.open(path) as idx:
         assert len(idx) == 1 and idx.query(STORY) == []
-        bands = idx.config.columns   # main and containment bands
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM paras").fetchone()[0] == 1
+    bands = db.execute("SELECT bands FROM wireclean_index").fetchone()[0]
     assert db.execute("SELECT count(*) FROM buckets").fetchone()[0] == bands
 
 

@@ -33,7 +33,6 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .lsh import containment_params
 from .minhash import MinHasher
 from .segment import DEFAULT_MIN_WORDS, matchable_texts
 from .stores import (DEFAULT_THRESHOLD, Batch, DuplicateKeyError, Hit, IndexConfig,
@@ -216,10 +215,8 @@ class Index:
 
     def __repr__(self) -> str:
         c = self.config
-        b, r = containment_params(c.rows)
         return (f"Index({self.location!r}, threshold={c.threshold}, num_perm={c.num_perm}, "
-                f"shingle_size={c.shingle_size}, bands={c.bands}x{c.rows}"
-                + (f"+{b}x{r}" if (b, r) != (0, 0) else "") + ")")
+                f"shingle_size={c.shingle_size}, bands={c.bands}x{c.rows})")
 
     # ---- records -> batches -------------------------------------------------------------
 

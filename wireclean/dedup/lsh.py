@@ -5,9 +5,7 @@ The pieces, in the order a paragraph meets them:
 1. :func:`optimal_params` picks bands x rows for a threshold the way datasketch's
    ``_optimal_param`` does (reimplemented with numpy, so scipy is not needed);
    :func:`lsh_params` applies it a little below the reporting threshold.
-2. :class:`BandHasher` turns each band of a signature into one 64-bit key, in numpy; a
-   few short bands (:data:`CONTAINMENT_BANDS`) join them so that a short paragraph inside
-   a longer one, whose Jaccard is far below the threshold, still becomes a candidate.
+2. :class:`BandHasher` turns each band of a signature into one 64-bit key, in numpy.
 3. :class:`BandTable` keeps (band key, item id) pairs in sorted numpy runs and answers
    "who shares a band with these rows?" for a whole batch at once.
 4. :func:`verify` turns candidates into matches: estimated Jaccard from the signatures,
@@ -46,13 +44,6 @@ CANDIDATE_MARGIN = 0.1
 #: against the items already there), so a boilerplate paragraph seen 100,000 times costs
 #: 64 entries and a bounded query, not an ever-growing list.
 DEFAULT_BUCKET_CAP = 64
-#: A second, small band set beside the main one, for containment: a paragraph that is 40 %
-#: of its reprint (Jaccard 0.4, containment 1.0) shares one of 20 bands of 6 rows 8 % of
-#: the time, one of 6 bands of 2 rows 65 % of the time. It reaches trimmed and extended
-#: reprints that the main bands, tuned for Jaccard, rarely make candidates. On Reuters-21578
-#: (benchmarks/containment_misses.py) it lifts pair recall 0.918 -> 0.953 for 6 more index
-#: entries per paragraph; 4 x 2 reached 0.943, 8 x 2 0.956.
-CONTAINMENT_BANDS = (6, 2)
 
 _U64 = np.uint64
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -109,17 +100,6 @@ def lsh_params(threshold: float, num_perm: int,
     return optimal_params(round(max(threshold - CANDIDATE_MARGIN, 0.05), 6), num_perm, weights)
 
 
-def containment_params(rows: int) -> tuple[int, int]:
-    """(bands, rows) of the containment band set beside main bands of ``rows`` rows
-    (:data:`CONTAINMENT_BANDS`), or (0, 0) when the main bands have no more rows than it.
-
-    >>> containment_params(6), containment_params(2)
-    ((6, 2), (0, 0))
-    """
-    bands, few = CONTAINMENT_BANDS
-    return (bands, few) if rows > few else (0, 0)
-
-
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     """Probability that two sets of Jaccard ``similarity`` share at least one band.
 
@@ -162,55 +142,33 @@ class BandHasher:
     The multipliers come from ``seed``, so the same seed gives the same keys in every
     process -- the persistent index relies on it.
 
-    ``bands`` x ``rows`` take the first values of a signature; the ``containment`` bands
-    (default :func:`containment_params`) take the last ones. ``columns`` keys per signature.
-
     >>> h = BandHasher(bands=4, rows=2, seed=1)
     >>> sig = np.arange(8, dtype=np.uint32).reshape(1, 8)
     >>> keys = h.keys(np.vstack([sig, sig]))
     >>> keys.shape, keys.dtype, bool((keys[0] == keys[1]).all())
     ((2, 4), dtype('uint64'), True)
-    >>> BandHasher(bands=20, rows=6).columns
-    26
     """
 
-    def __init__(self, bands: int, rows: int, seed: int = 1,
-                 containment: tuple[int, int] | None = None):
+    def __init__(self, bands: int, rows: int, seed: int = 1):
         self.bands, self.rows, self.seed = bands, rows, seed
-        self.containment = containment_params(rows) if containment is None else tuple(containment)
-        self.columns = bands + self.containment[0]
         rng = np.random.Generator(np.random.PCG64([seed, 0x1D5B]))
         self._mult = rng.integers(1, 2**63, size=bands * rows, dtype=np.uint64) * _U64(2) + _U64(1)
         self._salt = rng.integers(0, 2**63, size=bands, dtype=np.uint64)
-        c_bands, c_rows = self.containment
-        self._c_mult = rng.integers(1, 2**63, size=c_bands * c_rows, dtype=np.uint64) * _U64(2) + _U64(1)
-        self._c_salt = rng.integers(0, 2**63, size=c_bands, dtype=np.uint64)
 
     def keys(self, signatures: np.ndarray) -> np.ndarray:
-        """(n, columns) uint64 keys for (n, num_perm) signatures."""
+        """(n, bands) uint64 keys for (n, num_perm) signatures."""
         sigs = np.asarray(signatures)
-        width = max(self.bands * self.rows, self.containment[0] * self.containment[1])
+        width = self.bands * self.rows
         if sigs.ndim != 2 or sigs.shape[1] < width:
             raise ValueError(f"signatures must be (n, >= {width}), got shape {sigs.shape}")
-        main = _band_keys(sigs[:, :self.bands * self.rows], self._mult, self._salt, self.rows)
-        if not self.containment[0]:
-            return main
-        c_bands, c_rows = self.containment
-        tail = sigs[:, sigs.shape[1] - c_bands * c_rows:]
-        return np.hstack((main, _band_keys(tail, self._c_mult, self._c_salt, c_rows)))
-
-
-def _band_keys(values: np.ndarray, mult: np.ndarray, salt: np.ndarray, rows: int) -> np.ndarray:
-    """Mixed keys of consecutive groups of ``rows`` columns of ``values``."""
-    bands = len(salt)
-    cells = values.reshape(len(values), bands, rows)
-    mult = mult.reshape(bands, rows)
-    # One row position at a time: summing over a short last axis is slow in numpy.
-    h = cells[:, :, 0].astype(np.uint64) * mult[:, 0]
-    for j in range(1, rows):
-        h += cells[:, :, j].astype(np.uint64) * mult[:, j]
-    h += salt
-    return _mix64(h)
+        cells = sigs[:, :width].reshape(len(sigs), self.bands, self.rows)
+        mult = self._mult.reshape(self.bands, self.rows)
+        # One row position at a time: summing over a short last axis is slow in numpy.
+        h = cells[:, :, 0].astype(np.uint64) * mult[:, 0]
+        for j in range(1, self.rows):
+            h += cells[:, :, j].astype(np.uint64) * mult[:, j]
+        h += self._salt
+        return _mix64(h)
 
 
 # --------------------------------------------------------------------------- verification
@@ -665,7 +623,7 @@ def sorted_band_keys(hasher: BandHasher, sigs: np.ndarray) -> tuple[np.ndarray, 
     and the row of each: the form :class:`SignatureLSH` looks up and stores."""
     keys32 = (hasher.keys(sigs) >> _U64(32)).reshape(-1)
     cells = radix_order32(keys32)
-    return keys32[cells], cells // hasher.columns
+    return keys32[cells], cells // hasher.bands
 
 
 class SignatureLSH:

@@ -332,7 +332,7 @@ def _hash_batch(batch, params: _Params):
         "size": pa.array(np.asarray(sizes, dtype=np.int64)),
         "sig": _sig_array((sigs & 0xFF).astype(np.uint8), c.num_perm),
         "keys": pa.FixedSizeListArray.from_arrays(pa.array(keys.reshape(-1), pa.uint32()),
-                                                  c.columns),
+                                                  c.bands),
     })
 
 
@@ -504,11 +504,11 @@ def _matches(ordered: _Ordered, params: _Params, partitions: int | None,
         return rd.from_arrow(_match_schema().empty_table())
     if partitions is None:
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        partitions = max(cpus, math.ceil(n * c.columns / PART_ROWS))
+        partitions = max(cpus, math.ceil(n * c.bands / PART_ROWS))
     parts = int(partitions)
     pyarrow = {"batch_format": "pyarrow"}
     pairs = (paras.select_columns(["item", "keys"])
-             .map_batches(_band_rows, fn_kwargs={"bands": c.columns, "parts": parts}, **pyarrow)
+             .map_batches(_band_rows, fn_kwargs={"bands": c.bands, "parts": parts}, **pyarrow)
              .groupby("part", num_partitions=parts)
              .map_groups(_bucket_group, fn_kwargs={"cap": c.bucket_cap, "parts": parts,
                                                    "num_perm": c.num_perm}, **pyarrow))

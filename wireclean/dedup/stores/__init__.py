@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..lsh import DEFAULT_BUCKET_CAP, BandHasher, containment_params, lsh_params
+from ..lsh import DEFAULT_BUCKET_CAP, lsh_params
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
@@ -51,8 +51,7 @@ class IndexConfig:
     """Everything that must agree between the signatures in an index and new ones.
 
     ``bands``/``rows`` follow from ``threshold`` and ``num_perm`` (see
-    :func:`~wireclean.dedup.lsh.lsh_params`), the containment bands from ``rows``
-    (:func:`~wireclean.dedup.lsh.containment_params`); a persistent store records them
+    :func:`~wireclean.dedup.lsh.lsh_params`); a persistent store records them all
     and refuses to be opened with different values.
     """
 
@@ -81,15 +80,6 @@ class IndexConfig:
                    seed=DEFAULT_SEED if seed is None else int(seed),
                    shingle_size=DEFAULT_SHINGLE_SIZE if shingle_size is None else int(shingle_size),
                    bands=bands, rows=rows, bucket_cap=bucket_cap, hash_version=HASH_VERSION)
-
-    @property
-    def columns(self) -> int:
-        """Band keys per paragraph: the main bands and the containment bands."""
-        return self.bands + containment_params(self.rows)[0]
-
-    def band_hasher(self) -> BandHasher:
-        """The band keys of this index's signatures."""
-        return BandHasher(self.bands, self.rows, self.seed)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,8 +23,8 @@ Layout (format version 1), every key under ``P:`` (the prefix)::
                        ones (see lsh.DEFAULT_BUCKET_CAP).
     P:lock     string  the writers' lock (a random token, with an expiry)
 
-Buckets live in shards, not in one set per band key: with 26 bands (20 main, 6 for
-containment) a paragraph makes 26 bucket entries, and a Redis key costs ~100 bytes before its contents, while a small sorted
+Buckets live in shards, not in one set per band key: with 20 bands a paragraph makes 20
+bucket entries, and a Redis key costs ~100 bytes before its contents, while a small sorted
 set is one compact listpack (~20 bytes an entry) until it outgrows
 ``zset-max-listpack-entries`` (128): 2^18 shards keep that up to about 1.5 million
 paragraphs; past it, memory grows as one key per bucket would. Measured on 300,000
@@ -79,13 +79,12 @@ try:
 except ImportError:  # the [redis] extra is not installed: open() says how to get it
     redis = None
 
-from ..lsh import batch_pairs, best_first, unique_pairs, verify
+from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
 from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
-# 2: containment bands beside the main bands (lsh.CONTAINMENT_BANDS).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 1
 SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_PREFIX = "wireclean"
 #: How long a writer waits for the lock before giving up (as SQLite's busy timeout).
@@ -293,7 +292,7 @@ class RedisStore:
         self.config = config
         self._client = client
         self._k = keys
-        self._hasher = config.band_hasher()
+        self._hasher = BandHasher(config.bands, config.rows, config.seed)
         self._release_script = client.register_script(_RELEASE)
         self._lookup_script = client.register_script(_LOOKUP)
         self._add_script = client.register_script(_ADD)
@@ -363,7 +362,7 @@ class RedisStore:
         if len(batch):
             bands = self._hasher.keys(batch.signatures)
         else:
-            bands = np.empty((0, self.config.columns), np.uint64)
+            bands = np.empty((0, self.config.bands), np.uint64)
         with _errors(self.location):
             if not add:
                 return self._step(batch, bands, None, query=query) if query and len(batch) else []
@@ -572,7 +571,7 @@ class RedisStore:
                 raise IndexFormatError(f"{self.location}: damaged index (a stored signature "
                                        f"has the wrong size)")
             if got:
-                stored = np.repeat(np.asarray([i for i, _ in got], np.int64), self.config.columns)
+                stored = np.repeat(np.asarray([i for i, _ in got], np.int64), self.config.bands)
                 sigs = np.frombuffer(b"".join(s for _, s in got), _SIG_DTYPE).reshape(len(got), -1)
                 entries = _entries(self._hasher.keys(sigs).reshape(-1), stored)
         self._fenced(self._remove_script, [k.lock, k.keys, k.docs, k.sig, k.para],

@@ -44,11 +44,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..lsh import batch_pairs, best_first, unique_pairs, verify
+from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
 from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
 
-# 2: containment bands beside the main bands (lsh.CONTAINMENT_BANDS).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 1
 APPLICATION_ID = 0x57434C4E  # "WCLN"
 BUSY_TIMEOUT_S = 60.0
 # Small pages: a ``check_and_add`` inserts 20 bucket entries per paragraph, each into a
@@ -143,7 +142,7 @@ class SQLiteStore:
         self.config = config
         self._conn = conn
         self._chunk = _in_chunk(conn)
-        self._hasher = config.band_hasher()
+        self._hasher = BandHasher(config.bands, config.rows, config.seed)
         self._checkpointer: _Checkpointer | None = None
 
     # ---- opening ----------------------------------------------------------------------
@@ -210,7 +209,7 @@ class SQLiteStore:
     def process(self, batch: Batch, *, add: bool, query: bool) -> list[Hit]:
         """Match and/or store one batch in a single transaction."""
         metas = [None if m is None else _to_json(k, m) for k, m in zip(batch.keys, batch.metas)] if add else None
-        keys64 = self._hasher.keys(batch.signatures) if len(batch) else np.empty((0, self.config.columns), np.uint64)
+        keys64 = self._hasher.keys(batch.signatures) if len(batch) else np.empty((0, self.config.bands), np.uint64)
         buckets = keys64.view(np.int64)
         conn = self._conn
         with _errors(self.path):
