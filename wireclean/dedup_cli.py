@@ -62,7 +62,7 @@ from .io import records as wrecords
 CHUNK_CHARS = 1 << 20
 # Chunks in flight per worker process: enough to keep the workers busy while the main
 # process matches (its work per chunk varies as the index grows), few enough that memory
-# stays bounded by the index, not the corpus: about 1 MB of prepared batch per chunk. On the
+# stays bounded by the index, not the corpus: about 1.2 MB of prepared batch per chunk. On the
 # 500 MB benchmark corpus, --jobs 2 took 14.5 s with 2, 13.8-14.1 s with 8, no less with 16.
 CHUNKS_IN_FLIGHT = 8
 # Workers run at a lower priority than this process. The index here is the pipeline's
