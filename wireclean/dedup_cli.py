@@ -313,7 +313,7 @@ def _init_worker(params: dict, min_words: int, bands: tuple | None = None,
     the bits the index keeps -- less to send, less work for the one process that holds
     the index."""
     global _worker_index, _worker_bands
-    if niceness:
+    if niceness and hasattr(os, "nice"):   # POSIX only
         os.nice(niceness)
     from .dedup.index import Index
     _worker_index = Index(min_words=min_words, **params)
