@@ -280,6 +280,22 @@ def test_index_add_then_against_flags_reused_paragraphs():
         assert len(idx) == 2 and "new.txt" not in idx
 
 
+def test_index_add_with_jobs_stores_what_one_job_stores():
+    # --jobs workers hand an in-memory index batches cut down to what it keeps; a file
+    # index must still get whole signatures, or later queries would score differently.
+    records = [{"id": f"w{i}", "text": story(p, q)} for i, (p, q) in enumerate(
+        [(GRAIN, FLOODS), (BUDGET, WHEAT), (STRIKES, GRAIN_TRIMMED)])]
+    write("archive.jsonl", jsonl(*records))
+    assert run("index", "add", "one.db", "archive.jsonl", "--jobs", "1").exit_code == 0
+    assert run("index", "add", "two.db", "archive.jsonl", "--jobs", "2").exit_code == 0
+    sig = "SELECT doc, para, shingles, sig FROM paras ORDER BY id"
+    with sqlite3.connect("one.db") as one, sqlite3.connect("two.db") as two:
+        assert one.execute(sig).fetchall() == two.execute(sig).fetchall()
+    write("new.txt", story("Grain talks", WHEAT, GRAIN))
+    flagged = [run("dedup", "--against", db, "new.txt").stdout for db in ("one.db", "two.db")]
+    assert flagged[0] == flagged[1] and flagged[0].count("paragraph matches") == 2
+
+
 def test_against_jsonl_reports_the_record_line():
     run("index", "add", "wire.db", write("archive.jsonl", jsonl({"id": "w1", "text": GRAIN})))
     write("site.jsonl", jsonl({"id": "s1", "text": FLOODS}, {"id": "s2", "text": GRAIN}))
