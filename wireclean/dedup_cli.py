@@ -317,9 +317,8 @@ def _init_worker(params: dict, min_words: int, bands: tuple | None = None,
         os.nice(niceness)
     from .dedup.index import Index
     _worker_index = Index(min_words=min_words, **params)
-    if bands is not None:
-        from .dedup.lsh import BandHasher
-        _worker_bands = BandHasher(*bands)
+    from .dedup.lsh import BandHasher
+    _worker_bands = BandHasher(*bands) if bands is not None else None
 
 
 def _signed(records: list[tuple[str, str, None]]):
