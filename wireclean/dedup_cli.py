@@ -314,7 +314,10 @@ def _init_worker(params: dict, min_words: int, bands: tuple | None = None,
     the index."""
     global _worker_index, _worker_bands
     if niceness and hasattr(os, "nice"):   # POSIX only
-        os.nice(niceness)
+        try:
+            os.nice(niceness)
+        except OSError:    # a sandbox may forbid it; the workers then keep our priority
+            pass
     from .dedup.index import Index
     _worker_index = Index(min_words=min_words, **params)
     from .dedup.lsh import BandHasher
