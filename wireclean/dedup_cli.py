@@ -306,12 +306,9 @@ _worker_index = None
 _worker_bands = None
 
 
-def _init_worker(params: dict, min_words: int, bands: tuple | None = None,
-                 niceness: int = 0) -> None:
-    """Set up a worker (or this process, with one job). With ``bands`` (bands, rows, seed
-    of an in-memory index) batches leave prepared: band keys sorted, signatures cut to
-    the bits the index keeps -- less to send, less work for the one process that holds
-    the index."""
+def _init_worker(params: dict, min_words: int, bands=None, niceness: int = 0) -> None:
+    """Set up a worker (or this process, with one job). With ``bands`` (an in-memory
+    index's band hasher) batches leave prepared for that index (:func:`memory.prepare`)."""
     global _worker_index, _worker_bands
     if niceness and hasattr(os, "nice"):   # POSIX only
         try:
@@ -320,17 +317,15 @@ def _init_worker(params: dict, min_words: int, bands: tuple | None = None,
             pass
     from .dedup.index import Index
     _worker_index = Index(min_words=min_words, **params)
-    from .dedup.lsh import BandHasher
-    _worker_bands = BandHasher(*bands) if bands is not None else None
+    _worker_bands = bands
 
 
 def _signed(records: list[tuple[str, str, None]]):
     """The batch of ``records``, prepared for the index when the worker was told how."""
     batch = _worker_index._batch(records)
     if _worker_bands is not None:
-        from .dedup.lsh import low_bits, sorted_band_keys
-        batch.band_keys = sorted_band_keys(_worker_bands, batch.signatures)
-        batch.signatures = low_bits(batch.signatures)
+        from .dedup.stores.memory import prepare
+        batch = prepare(batch, _worker_bands)
     return batch
 
 
@@ -422,7 +417,8 @@ class Engine:
         # An in-memory index takes batches prepared by the workers; persistent stores
         # keep full signatures, so theirs stay as they are.
         from .dedup.stores.memory import MemoryStore
-        self.bands = (c.bands, c.rows, c.seed) if isinstance(index._store, MemoryStore) else None
+        store = index._store
+        self.bands = store.band_hasher if isinstance(store, MemoryStore) else None
         self.min_words = min_words
         self.paragraphs = 0   # matchable paragraphs hashed
 

@@ -685,6 +685,9 @@ class SignatureLSH:
     def _alive_filter(self):
         return (lambda ids: self._alive.take(ids)) if self._any_removed else None
 
+    def _band_keys(self, sigs: np.ndarray, given: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+        return given if given is not None else sorted_band_keys(self.hasher, sigs)
+
     def _verify(self, rows, ids, sigs8, counts) -> Verified:
         rows, ids = unique_pairs(rows, ids)
         if len(rows) == 0:
@@ -699,7 +702,7 @@ class SignatureLSH:
         """Verified matches of each row among the stored items; stores nothing.
         ``band_keys`` as for :meth:`insert`."""
         sigs, counts = self._check(signatures, counts)
-        skeys, srows = band_keys if band_keys is not None else sorted_band_keys(self.hasher, sigs)
+        skeys, srows = self._band_keys(sigs, band_keys)
         pos, ids, _ = self._table.lookup(skeys, self._alive_filter())
         return self._verify(srows[pos], ids, low_bits(sigs), counts)
 
@@ -720,7 +723,7 @@ class SignatureLSH:
         first = len(self._sigs)
         if first + n > 2**32:
             raise OverflowError("an in-memory index holds at most 2**32 items")
-        skeys, srows = band_keys if band_keys is not None else sorted_band_keys(self.hasher, sigs)
+        skeys, srows = self._band_keys(sigs, band_keys)
         sigs8 = low_bits(sigs)
         # Earlier batches: look up, and learn how full each bucket already is.
         pos, found, existing = self._table.lookup(skeys, self._alive_filter())

@@ -143,9 +143,9 @@ class Batch:
     para: np.ndarray        # int64, per row: paragraph number in its document
     sizes: np.ndarray       # int64, per row: shingle count
     signatures: np.ndarray  # uint32, (rows, num_perm); uint8 (low bits) once prepared
-    #: Set by a ``--jobs`` worker for an in-memory index: the band keys, sorted, and their
-    #: rows (:func:`~wireclean.dedup.lsh.sorted_band_keys`), so the process holding the
-    #: index does not compute them.
+    #: Set by :func:`~wireclean.dedup.stores.memory.prepare` (in a ``--jobs`` worker): the
+    #: band keys, sorted, and their rows, so the process holding the index does not
+    #: compute them.
     band_keys: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:

@@ -23,8 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from ..lsh import ChunkedArray, SignatureLSH, Verified
+from ..lsh import BandHasher, ChunkedArray, SignatureLSH, Verified, low_bits, sorted_band_keys
 from . import Batch, DuplicateKeyError, Hit, IndexConfig
+
+
+def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
+    """Cut ``batch`` down to what a :class:`MemoryStore` keeps, in any process: its band
+    keys (sorted, with ``band_hasher`` -- the store's :attr:`MemoryStore.band_hasher`) and
+    the low bits of its signatures. Less to send from a worker, less work for the store."""
+    batch.band_keys = sorted_band_keys(band_hasher, batch.signatures)
+    batch.signatures = low_bits(batch.signatures)
+    return batch
 
 
 class MemoryStore:
@@ -36,6 +45,8 @@ class MemoryStore:
         self._lsh = SignatureLSH(threshold=config.threshold, num_perm=config.num_perm,
                                  seed=config.seed, params=(config.bands, config.rows),
                                  bucket_cap=config.bucket_cap)
+        #: What :func:`prepare` needs to make batches for this store elsewhere (picklable).
+        self.band_hasher = self._lsh.hasher
         self._doc_of_key: dict[str, int] = {}
         self._keys: list[str | None] = []       # doc id -> key (None once removed)
         self._metas: dict[int, Any] = {}        # doc id -> meta, only when not None
