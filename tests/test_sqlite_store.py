@@ -125,7 +125,8 @@ def test_memory_and_file_indexes_report_the_same_matches(tmp_path):
                 [(m.para, m.key, m.key_para) for m in in_memory.check_and_add(*rec)]
 
 
-def test_remove_is_persistent_and_clears_the_buckets(tmp_path):
+def test_remove_is_persistent_and_clears_the_buckets(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # every add merges all it can
     path = tmp_path / "wire.db"
     with Index.open(path) as idx:
         idx.add("wire/1", STORY)
@@ -136,7 +137,110 @@ def test_remove_is_persistent_and_clears_the_buckets(tmp_path):
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM paras").fetchone()[0] == 1
     bands = db.execute("SELECT bands FROM wireclean_index").fetchone()[0]
+    assert db.execute("SELECT count(DISTINCT para) FROM buckets").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM buckets").fetchone()[0] == bands
+
+
+# ---------------------------------------------------------------- entries merged in sweeps
+
+def wire_corpus(n: int) -> list[tuple[str, str]]:
+    """Articles with reprints, trimmed copies and a boilerplate paragraph that fills its
+    buckets (run with a small bucket_cap)."""
+    boiler = "Reporting by the wire desk in the capital; editing by the night staff and the weekend team."
+    out = []
+    for i in range(n):
+        text = story(i) + "\n\n" + boiler
+        if i % 4 == 1:
+            text = story(i - 1) + "\n\n" + story(i + 1000)            # a reprint
+        elif i % 4 == 2:
+            text = story(i - 2).replace("Dispatch ", "") + " More follows."  # edited copy
+        out.append((f"k{i}", text))
+    return out
+
+
+def hits_of(matches):
+    return sorted((m.para, m.key, m.key_para) for m in matches)
+
+
+@pytest.mark.parametrize("recent_entries", [1, 37, 400, 1 << 20])
+def test_entries_merged_in_sweeps_match_like_the_memory_index(tmp_path, monkeypatch, recent_entries):
+    """Whether a paragraph's bucket entries are still recent, half merged or in the
+    B-tree, check_and_add reports what the in-memory index reports -- across reopening,
+    a second connection adding in turn, and removals."""
+    monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", recent_entries)
+    path = tmp_path / "wire.db"
+    memory = Index(bucket_cap=5)
+    first, second = Index.open(path, bucket_cap=5), Index.open(path, bucket_cap=5)
+    try:
+        for i, rec in enumerate(wire_corpus(80)):
+            if i == 40:                       # a fresh process reads recent entries back
+                first.close()
+                first = Index.open(path)
+            on_disk = first if i % 3 else second
+            assert hits_of(on_disk.check_and_add(*rec)) == hits_of(memory.check_and_add(*rec)), rec[0]
+            if i % 17 == 16:
+                gone = f"k{i - 5}"
+                on_disk.remove(gone)
+                memory.remove(gone)
+        for key, text in wire_corpus(90)[80:]:
+            assert hits_of(first.query(text)) == hits_of(memory.query(text))
+            assert hits_of(second.query(text)) == hits_of(memory.query(text))
+    finally:
+        first.close()
+        second.close()
+
+
+def test_finished_sweeps_leave_every_kept_entry_in_the_btree_once(tmp_path, monkeypatch):
+    """No entry twice, and none of a removed paragraph, whichever connection swept it."""
+    monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 50)
+    path = tmp_path / "wire.db"
+    with Index.open(path, bucket_cap=5) as idx, Index.open(path) as other:
+        for i, rec in enumerate(wire_corpus(60)):
+            (idx if i % 2 else other).add(*rec)
+            if i in (30, 45):       # removed while the other connection holds its entries
+                idx.remove(f"k{i - 1}")
+        hasher = idx._store._hasher
+    db = sqlite3.connect(path)
+    merged_to, sweep_to, cursor = db.execute(
+        "SELECT merged_to, sweep_to, cursor FROM merge_state").fetchone()
+    assert 0 < merged_to <= sweep_to
+    rows = db.execute("SELECT id, sig, full FROM paras").fetchall()
+    expected = set()
+    for pid, sig, full in rows:
+        keys = hasher.keys(np.frombuffer(sig, "<u4").reshape(1, -1)).view(np.int64)[0]
+        kept = np.ones(len(keys), bool) if full is None else ~np.unpackbits(
+            np.frombuffer(full, np.uint8), count=len(keys), bitorder="little").astype(bool)
+        for key in keys[kept].tolist():
+            if pid <= merged_to or (pid <= sweep_to and key < cursor):
+                expected.add((key, pid))
+    stored = db.execute("SELECT bucket, para FROM buckets").fetchall()
+    assert len(stored) == len(set(stored)) and set(stored) == expected
+    # The boilerplate paragraph's buckets were capped at 5 entries.
+    assert db.execute("SELECT max(n) FROM (SELECT count(*) n FROM buckets GROUP BY bucket)"
+                      ).fetchone()[0] <= 5
+    assert db.execute("SELECT count(*) FROM paras WHERE full IS NOT NULL").fetchone()[0] > 0
+    db.close()
+
+
+def test_a_version_1_file_is_upgraded_in_place(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # all entries in the B-tree, as in v1
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY)
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE merge_state; DROP TABLE recent_removed; "
+                     "ALTER TABLE paras DROP COLUMN full; "
+                     "UPDATE wireclean_index SET version = 1; PRAGMA user_version = 1;")
+    db.close()
+    monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1 << 20)
+    with Index.open(path) as idx:
+        assert [m.key for m in idx.check_and_add("wire/2", STORY)] == ["wire/1", "wire/1"]
+    with Index.open(path) as idx:
+        assert sorted({m.key for m in idx.query(STORY)}) == ["wire/1", "wire/2"]
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT version FROM wireclean_index").fetchone()[0] == FORMAT_VERSION
+    assert db.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION
+    db.close()
 
 
 # ---------------------------------------------------------------- refusals
@@ -224,8 +328,11 @@ def test_a_damaged_signature_is_reported_not_misread(tmp_path):
     db.execute("UPDATE paras SET sig = x'00010203'")
     db.commit()
     db.close()
-    with Index.open(path) as idx, pytest.raises(IndexFormatError, match="damaged"):
-        idx.query(STORY)
+    # Opening reads recent paragraphs' signatures; a merged one's is read by the query.
+    with pytest.raises(IndexFormatError, match="damaged") as err:
+        with Index.open(path) as idx:
+            idx.query(STORY)
+    assert str(path) in one_line(err.value)
 
 
 # ---------------------------------------------------------------- several processes

@@ -1,14 +1,24 @@
 """The SQLite store: a persistent index in one file, shared safely between processes.
 
-Layout (format version 1)::
+Layout (format version 2)::
 
     wireclean_index(id=1, format, version, threshold, num_perm, seed, shingle_size,
                     bands, rows, bucket_cap, hash_version)     -- one row: what the file is
     docs(id INTEGER PRIMARY KEY, key TEXT UNIQUE, meta TEXT)   -- meta as JSON, never pickle
-    paras(id INTEGER PRIMARY KEY, doc, para, shingles, sig BLOB)  -- sig: raw little-endian
-                                                               -- uint32 (numpy tobytes)
+    paras(id INTEGER PRIMARY KEY, doc, para, shingles, sig BLOB, full BLOB)
+                                  -- sig: raw little-endian uint32 (numpy tobytes);
+                                  -- full: bit b set when band b's bucket was full (NULL: none)
     buckets(bucket, para) PRIMARY KEY (bucket, para), WITHOUT ROWID
                                   -- bucket: the 64-bit key of one band (band folded in)
+    merge_state(id=1, merged_to, sweep_to, cursor, top, removals)
+                                  -- which entries ``buckets`` holds yet (see recent.py)
+    recent_removed(seq INTEGER PRIMARY KEY, para)
+                                  -- removed paragraphs whose entries were recent
+
+A new paragraph's bucket entries reach ``buckets`` in sorted sweeps, a slice of the key
+space per commit, not one random leaf per entry; until then every process keeps them in
+memory (:class:`~wireclean.dedup.stores.recent.RecentEntries`, at most about
+``2 * RECENT_ENTRIES``), derived from the stored signatures.
 
 The header's ``application_id`` marks the file as wireclean's, so a foreign SQLite
 database is recognised without reading its tables.
@@ -25,8 +35,8 @@ Safety:
   sees a half-created index, and two processes creating the same path agree on one file.
 * Commits never wait for a checkpoint: a background thread copies the log into the file
   (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
-* Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, one
-  batch; never the corpus.
+* Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, the recent
+  entries (16 bytes each, at most about ``2 * RECENT_ENTRIES``), one batch; never the corpus.
 * Speed: ``PAGE_BYTES`` pages (new files), a small cache, reads through ``mmap``; one
   query per batch for all its band lookups, one for the candidates' signatures.
 """
@@ -46,16 +56,23 @@ import numpy as np
 
 from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
 from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
+from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 APPLICATION_ID = 0x57434C4E  # "WCLN"
 BUSY_TIMEOUT_S = 60.0
-# Small pages: a ``check_and_add`` inserts 20 bucket entries per paragraph, each into a
-# different leaf of a B-tree of random 64-bit keys, and its commit copies every leaf it
-# touched into the log -- so a commit's cost is its number of pages times the page size.
-# 2 KB pages halve that (and the log's size) against SQLite's 4 KB default, and still hold
-# 3 signature rows each. Existing files keep the page size they were made with.
+# Small pages: a commit copies every page it touched into the log, and bucket entries,
+# even merged a slice at a time, land on leaves spread over a B-tree of random 64-bit keys.
+# 2 KB pages halve that copy against SQLite's 4 KB default and still hold 3 signature
+# rows each. Existing files keep the page size they were made with.
 PAGE_BYTES = 2048
+# How many recent entries (see recent.py) a sweep works through: each commit merges the
+# slice of the key space that its own new entries would fill at this density, so it touches
+# about (leaves of the B-tree) x (its entries) / RECENT_ENTRIES leaves -- ~35 for a 19-paragraph
+# article on a million-paragraph index, where inserting directly touched ~380. Recent
+# entries are at most about twice this: 32 MB per process, and reading them back when an
+# index is opened (hashing up to ~100,000 stored signatures) takes a fraction of a second.
+RECENT_ENTRIES = 1 << 20
 # Reads come from the mapped file (MMAP_BYTES); the cache only has to hold one
 # transaction's changed pages, and a small one is faster than a large one for both small
 # and bulk transactions (measured on the million-paragraph index of bench_lsh.py).
@@ -92,7 +109,8 @@ CREATE TABLE paras (
     doc INTEGER NOT NULL,
     para INTEGER NOT NULL,
     shingles INTEGER NOT NULL,
-    sig BLOB NOT NULL
+    sig BLOB NOT NULL,
+    full BLOB
 );
 CREATE INDEX paras_by_doc ON paras (doc);
 CREATE TABLE buckets (
@@ -100,9 +118,26 @@ CREATE TABLE buckets (
     para INTEGER NOT NULL,
     PRIMARY KEY (bucket, para)
 ) WITHOUT ROWID;
+{{merge_tables}}
+INSERT INTO merge_state VALUES (1, 0, 0, {KEY_MIN}, 0, 0);
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {FORMAT_VERSION};
 """
+
+
+# Which bucket entries the B-tree holds yet (recent.py); version 2 added them.
+_MERGE_TABLES = [
+    """CREATE TABLE merge_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    merged_to INTEGER NOT NULL,
+    sweep_to INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,
+    top INTEGER NOT NULL,
+    removals INTEGER NOT NULL
+)""",
+    "CREATE TABLE recent_removed (seq INTEGER PRIMARY KEY, para INTEGER NOT NULL)",
+]
+_SCHEMA = _SCHEMA.format(merge_tables=";\n".join(_MERGE_TABLES) + ";")
 
 
 def _in_chunk(conn: sqlite3.Connection) -> int:
@@ -144,6 +179,9 @@ class SQLiteStore:
         self._chunk = _in_chunk(conn)
         self._hasher = BandHasher(config.bands, config.rows, config.seed)
         self._checkpointer: _Checkpointer | None = None
+        self._recent = RecentEntries(config.bands)
+        #: Entries per sweep (tests lower it to see sweeps finish).
+        self.recent_entries = RECENT_ENTRIES
 
     # ---- opening ----------------------------------------------------------------------
 
@@ -180,7 +218,13 @@ class SQLiteStore:
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn, config)
+        store = cls(path, conn, config)
+        try:
+            store._read_recent()
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -215,52 +259,134 @@ class SQLiteStore:
         with _errors(self.path):
             conn.execute("BEGIN IMMEDIATE" if add else "BEGIN")
             try:
-                hits = self._process(batch, buckets, metas, add=add, query=query)
+                state = self._sync()
+                hits = self._process(batch, buckets, metas, state, add=add, query=query)
             except BaseException:
+                # The recent entries may hold some of this batch's: read them afresh.
+                self._recent.invalidate()
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self._recent.invalidate()
+                raise
         if add:
             self._committed()
         return hits
 
-    def _process(self, batch: Batch, buckets: np.ndarray, metas, *, add: bool, query: bool) -> list[Hit]:
+    def _read_recent(self) -> None:
+        """Load the recent entries now, so that opening pays for it, not the first call
+        (on a million-paragraph index: ~1.5 million entries, a fraction of a second)."""
+        with _errors(self.path):
+            self._conn.execute("BEGIN")
+            try:
+                self._sync()
+            finally:
+                self._conn.execute("COMMIT")
+
+    def _sync(self) -> SweepState:
+        """Read the sweep state and bring the recent entries up to date with the file
+        (inside the transaction, so both are of one snapshot)."""
+        conn = self._conn
+        row = conn.execute("SELECT merged_to, sweep_to, cursor, top, removals FROM merge_state "
+                           "WHERE id = 1").fetchone()
+        if row is None:
+            raise IndexFormatError(f"{self.path}: damaged index (its merge_state row is missing)")
+        state = SweepState(*row)
+        recent = self._recent
+        if (recent.removals is None or state.merged_to < recent.merged_to
+                or state.removals < recent.removals):
+            recent.reset(state)   # first use, or a file that is not the one we read
+        else:
+            recent.drop_through(state.merged_to)
+            if state.removals != recent.removals:
+                recent.forget([p for (p,) in conn.execute(
+                    "SELECT para FROM recent_removed WHERE seq > ?", (recent.removals,))])
+                recent.removals = state.removals
+        ids, sigs, full = self._paras_after(recent.high)
+        if len(ids):
+            keys = self._hasher.keys(sigs).view(np.int64)
+            # Entries the sweep has already merged are found in the B-tree.
+            merged = (ids <= state.sweep_to)[:, None] & (keys < state.cursor)
+            recent.add(ids, keys, full | merged)
+        return state
+
+    def _paras_after(self, after: int):
+        """(ids, signatures, full-bucket flags) of the stored paragraphs with id > ``after``."""
+        rows = self._conn.execute("SELECT id, sig, full FROM paras WHERE id > ? ORDER BY id",
+                                  (after,)).fetchall()
+        bands = self.config.bands
+        full = np.zeros((len(rows), bands), dtype=bool)
+        for i, (_, _, mask) in enumerate(rows):
+            if mask is not None:
+                full[i] = np.unpackbits(np.frombuffer(mask, np.uint8), count=bands,
+                                        bitorder="little").astype(bool)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, _signatures(self.path, [r[1] for r in rows], self.config.num_perm), full
+
+    def _process(self, batch: Batch, buckets: np.ndarray, metas, state: SweepState, *,
+                 add: bool, query: bool) -> list[Hit]:
         conn = self._conn
         n, bands = buckets.shape
         cap = self.config.bucket_cap
         if add:
             self._refuse_duplicates(batch.keys)
         # Existing entries sharing a bucket with each (row, band).
-        q, found, existing = self._lookup(buckets.reshape(-1))
+        q, found, existing = self._lookup(buckets.reshape(-1), state)
         rows = q // bands
         cand = found
         para_base = None
         if add:
             later, earlier, rank = batch_pairs(buckets, batch.record, cap)
             doc_base = conn.execute("SELECT coalesce(max(id), 0) FROM docs").fetchone()[0] + 1
-            para_base = conn.execute("SELECT coalesce(max(id), 0) FROM paras").fetchone()[0] + 1
+            # Ids are never reused: a process may still hold a removed paragraph's entries.
+            para_base = state.top + 1
             para_ids = para_base + np.arange(n, dtype=np.int64)
             doc_ids = doc_base + np.arange(len(batch.keys), dtype=np.int64)
             conn.executemany("INSERT INTO docs (id, key, meta) VALUES (?, ?, ?)",
                              zip(doc_ids.tolist(), batch.keys, metas))
+            # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
+            full = existing.reshape(n, bands) + rank >= cap
+            masks = [None if not f.any() else np.packbits(f, bitorder="little").tobytes()
+                     for f in full]
             sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
             conn.executemany(
-                "INSERT INTO paras (id, doc, para, shingles, sig) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO paras (id, doc, para, shingles, sig, full) VALUES (?, ?, ?, ?, ?, ?)",
                 zip(para_ids.tolist(), doc_ids[batch.record].tolist(), batch.para.tolist(),
-                    batch.sizes.tolist(), (row.tobytes() for row in sigs)))
-            # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
-            room = existing.reshape(n, bands) + rank < cap
-            r, b = np.nonzero(room)
-            new_buckets = buckets[r, b]
-            order = np.argsort(new_buckets, kind="stable")  # B-tree friendly order
-            conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
-                             zip(new_buckets[order].tolist(), para_ids[r[order]].tolist()))
+                    batch.sizes.tolist(), (row.tobytes() for row in sigs), masks))
+            self._recent.add(para_ids, buckets, full)
+            self._sweep(state, para_ids, n * bands)
             if query:
                 rows = np.concatenate((rows, later))
                 cand = np.concatenate((found, para_ids[earlier]))
         if not query:
             return []
         return self._verify(batch, rows, cand, para_base if add else None, metas)
+
+    def _sweep(self, state: SweepState, para_ids: np.ndarray, added: int) -> None:
+        """Merge the next slice of recent entries into the B-tree: as wide a slice of the
+        key space as ``added`` entries fill at ``recent_entries`` per key space."""
+        merged_to, sweep_to, cursor, top = state.merged_to, state.sweep_to, state.cursor, state.top
+        conn = self._conn
+        if len(para_ids):
+            top = int(para_ids[-1])
+        if sweep_to == merged_to and top > sweep_to:
+            sweep_to, cursor = top, KEY_MIN      # a new sweep: every recent entry so far
+        if sweep_to > merged_to:
+            span = max(1, (added << 64) // max(1, self.recent_entries))
+            end = min(cursor + span, KEY_END)
+            keys, ids = self._recent.slice(state._replace(sweep_to=sweep_to), cursor, end)
+            conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
+                             zip(keys.tolist(), ids.tolist()))
+            if end == KEY_END:
+                merged_to, cursor = sweep_to, KEY_MIN
+                conn.execute("DELETE FROM recent_removed WHERE para <= ?", (merged_to,))
+            else:
+                cursor = end
+        conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ?, top = ? "
+                     "WHERE id = 1", (merged_to, sweep_to, cursor, top))
+        self._recent.drop_through(merged_to)
 
     def _refuse_duplicates(self, keys: list[str]) -> None:
         seen = set()
@@ -272,8 +398,9 @@ class SQLiteStore:
                                  list(seen), self._chunk):
             raise DuplicateKeyError(f"key {key!r} is already in the index")
 
-    def _lookup(self, flat: np.ndarray):
-        """(query positions, para ids, count per query key) for int64 bucket keys."""
+    def _lookup(self, flat: np.ndarray, state: SweepState):
+        """(query positions, para ids, count per query key) for int64 bucket keys: the
+        entries in the B-tree and the recent ones not yet there."""
         count = np.zeros(len(flat), dtype=np.int64)
         if len(flat) == 0:
             e = np.empty(0, np.int64)
@@ -281,15 +408,17 @@ class SQLiteStore:
         uniq, inverse = np.unique(flat, return_inverse=True)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq.tolist(), self._chunk))
-        if not got:
+        r_u, r_id = self._recent.lookup(uniq, state)
+        if not got and not len(r_u):
             e = np.empty(0, np.int64)
             return e, e, count
-        pairs = np.array(got, dtype=np.int64)
-        fb, fp = pairs[:, 0], pairs[:, 1]
-        order = np.argsort(fb, kind="stable")
-        fb, fp = fb[order], fp[order]
-        lo = np.searchsorted(fb, uniq, side="left")
-        hi = np.searchsorted(fb, uniq, side="right")
+        pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
+        fu = np.concatenate((np.searchsorted(uniq, pairs[:, 0]), r_u))
+        fp = np.concatenate((pairs[:, 1], r_id))
+        order = np.argsort(fu, kind="stable")
+        fu, fp = fu[order], fp[order]
+        lo = np.searchsorted(fu, np.arange(len(uniq)), side="left")
+        hi = np.searchsorted(fu, np.arange(len(uniq)), side="right")
         per_key = (hi - lo)[inverse]
         count[:] = per_key
         has = np.flatnonzero(per_key)
@@ -378,6 +507,14 @@ class SQLiteStore:
                                      zip(buckets.reshape(-1).tolist(),
                                          np.repeat(ids, buckets.shape[1]).tolist()))
                     conn.execute("DELETE FROM paras WHERE doc = ?", (doc,))
+                    # Every process forgets the recent entries of these paragraphs.
+                    merged_to, removals = conn.execute(
+                        "SELECT merged_to, removals FROM merge_state WHERE id = 1").fetchone()
+                    recent = [i for i in ids.tolist() if i > merged_to]
+                    conn.executemany("INSERT INTO recent_removed (seq, para) VALUES (?, ?)",
+                                     zip(range(removals + 1, removals + 1 + len(recent)), recent))
+                    conn.execute("UPDATE merge_state SET removals = ? WHERE id = 1",
+                                 (removals + len(recent),))
                 conn.execute("DELETE FROM docs WHERE id = ?", (doc,))
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -483,7 +620,7 @@ def _signatures(path: str, blobs: list[bytes], num_perm: int) -> np.ndarray:
     raw = b"".join(blobs)
     if len(raw) != len(blobs) * num_perm * 4 or any(len(b) != num_perm * 4 for b in blobs):
         raise IndexFormatError(f"{path}: damaged index (a stored signature has the wrong size)")
-    return np.frombuffer(raw, dtype=_SIG_DTYPE).reshape(len(blobs), num_perm).astype(np.uint32)
+    return np.frombuffer(raw, dtype=_SIG_DTYPE).reshape(len(blobs), num_perm).astype(np.uint32, copy=False)
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -550,7 +687,31 @@ def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
     stored = dict(zip(names, row))
     if stored.get("format") != FORMAT:
         raise IndexFormatError(f"{path}: not a wireclean index (format {stored.get('format')!r})")
+    if stored.get("version") == 1:
+        _upgrade_from_1(path, conn)
+        stored["version"] = 2
     return stored_config(path, stored, FORMAT_VERSION)
+
+
+def _upgrade_from_1(path: str, conn: sqlite3.Connection) -> None:
+    """Version 1 put every bucket entry straight into the B-tree: all of them are merged,
+    so version 2 needs only the new column and a sweep state that says so."""
+    with _errors(path):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT version FROM wireclean_index").fetchone()[0] == 1:
+                top = conn.execute("SELECT coalesce(max(id), 0) FROM paras").fetchone()[0]
+                conn.execute("ALTER TABLE paras ADD COLUMN full BLOB")
+                for statement in _MERGE_TABLES:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO merge_state VALUES (1, ?, ?, ?, ?, 0)",
+                             (top, top, KEY_MIN, top))
+                conn.execute("UPDATE wireclean_index SET version = 2")
+                conn.execute("PRAGMA user_version = 2")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def _create(path: str, config: IndexConfig) -> None:
