@@ -162,6 +162,26 @@ def hits_of(matches):
     return sorted((m.para, m.key, m.key_para) for m in matches)
 
 
+def assert_btree_holds_exactly_the_merged_entries(path, hasher) -> None:
+    """The buckets table holds, once each, the kept entries that merge_state says it has."""
+    db = sqlite3.connect(path)
+    merged_to, sweep_to, cursor = db.execute(
+        "SELECT merged_to, sweep_to, cursor FROM merge_state").fetchone()
+    assert 0 < merged_to <= sweep_to
+    rows = db.execute("SELECT id, sig, full FROM paras").fetchall()
+    expected = set()
+    for pid, sig, full in rows:
+        keys = hasher.keys(np.frombuffer(sig, "<u4").reshape(1, -1)).view(np.int64)[0]
+        kept = np.ones(len(keys), bool) if full is None else ~np.unpackbits(
+            np.frombuffer(full, np.uint8), count=len(keys), bitorder="little").astype(bool)
+        for key in keys[kept].tolist():
+            if pid <= merged_to or (pid <= sweep_to and key < cursor):
+                expected.add((key, pid))
+    stored = db.execute("SELECT bucket, para FROM buckets").fetchall()
+    db.close()
+    assert len(stored) == len(set(stored)) and set(stored) == expected
+
+
 @pytest.mark.parametrize("recent_entries", [1, 37, 400, 1 << 20])
 def test_entries_merged_in_sweeps_match_like_the_memory_index(tmp_path, monkeypatch, recent_entries):
     """Whether a paragraph's bucket entries are still recent, half merged or in the
@@ -200,21 +220,8 @@ def test_finished_sweeps_leave_every_kept_entry_in_the_btree_once(tmp_path, monk
             if i in (30, 45):       # removed while the other connection holds its entries
                 idx.remove(f"k{i - 1}")
         hasher = idx._store._hasher
+    assert_btree_holds_exactly_the_merged_entries(path, hasher)
     db = sqlite3.connect(path)
-    merged_to, sweep_to, cursor = db.execute(
-        "SELECT merged_to, sweep_to, cursor FROM merge_state").fetchone()
-    assert 0 < merged_to <= sweep_to
-    rows = db.execute("SELECT id, sig, full FROM paras").fetchall()
-    expected = set()
-    for pid, sig, full in rows:
-        keys = hasher.keys(np.frombuffer(sig, "<u4").reshape(1, -1)).view(np.int64)[0]
-        kept = np.ones(len(keys), bool) if full is None else ~np.unpackbits(
-            np.frombuffer(full, np.uint8), count=len(keys), bitorder="little").astype(bool)
-        for key in keys[kept].tolist():
-            if pid <= merged_to or (pid <= sweep_to and key < cursor):
-                expected.add((key, pid))
-    stored = db.execute("SELECT bucket, para FROM buckets").fetchall()
-    assert len(stored) == len(set(stored)) and set(stored) == expected
     # The boilerplate paragraph's buckets were capped at 5 entries.
     assert db.execute("SELECT max(n) FROM (SELECT count(*) n FROM buckets GROUP BY bucket)"
                       ).fetchone()[0] <= 5
@@ -337,7 +344,9 @@ def test_a_damaged_signature_is_reported_not_misread(tmp_path):
 
 # ---------------------------------------------------------------- several processes
 
-def _add_range(path: str, first: int, count: int) -> None:
+def _add_range(path: str, first: int, count: int,
+               recent_entries: int = sqlite_store.RECENT_ENTRIES) -> None:
+    sqlite_store.RECENT_ENTRIES = recent_entries     # a spawned process: its own module
     with Index.open(path) as idx:
         for i in range(first, first + count):
             idx.add(f"doc/{i}", story(i))
@@ -361,10 +370,13 @@ def mp():
     return multiprocessing.get_context("spawn")
 
 
-def test_two_processes_adding_at_once_lose_nothing(tmp_path, mp):
+@pytest.mark.parametrize("recent_entries", [sqlite_store.RECENT_ENTRIES, 300])
+def test_two_processes_adding_at_once_lose_nothing(tmp_path, mp, recent_entries):
+    """Nothing is lost, whether the entries stay recent or both processes sweep them."""
     path = str(tmp_path / "wire.db")
     Index.open(path).close()
-    procs = [mp.Process(target=_add_range, args=(path, k * 1000, 120)) for k in range(2)]
+    procs = [mp.Process(target=_add_range, args=(path, k * 1000, 120, recent_entries))
+             for k in range(2)]
     for p in procs:
         p.start()
     for p in procs:
@@ -373,6 +385,12 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path, mp):
     with Index.open(path) as idx:
         assert len(idx) == 240
         assert all(f"doc/{k * 1000 + i}" in idx for k in range(2) for i in range(120))
+        for k in range(2):
+            for i in range(0, 120, 7):
+                assert f"doc/{k * 1000 + i}" in [m.key for m in idx.query(story(k * 1000 + i))]
+        hasher = idx._store._hasher
+    if recent_entries < 1000:
+        assert_btree_holds_exactly_the_merged_entries(path, hasher)
 
 
 def test_check_and_add_is_atomic_across_processes(tmp_path, mp):
