@@ -103,6 +103,59 @@ def anchor_pairs(sets: list[np.ndarray], every: int, popular: int, doc: np.ndarr
     return band_pairs(keys[:, None], doc, cap, rows), len(keys) / max(n, 1)
 
 
+def anchor_pairs_sharing_all(sets: list[np.ndarray], every: int, popular: int, doc: np.ndarray,
+                             cap: int) -> tuple[np.ndarray, float]:
+    """:func:`anchor_pairs`, keeping only the pairs that share *every* anchor of the side
+    with fewer anchors -- what a trimmed copy does -- so one shared stock phrase is not a
+    candidate when the shorter side has other anchors."""
+    n = len(sets)
+    lengths = np.fromiter((len(x) for x in sets), np.int64, n)
+    shingles = np.concatenate(sets).astype(np.uint64) if n else np.empty(0, np.uint64)
+    rows = np.repeat(np.arange(n), lengths)
+    mixed = shingles * np.uint64(0x9E3779B97F4A7C15)
+    mixed ^= mixed >> np.uint64(29)
+    sel = mixed % np.uint64(every) == 0
+    keys, rows = shingles[sel], rows[sel]
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    keep = counts[inverse] <= popular
+    keys, rows = keys[keep], rows[keep]
+    held = np.bincount(rows, minlength=n)       # anchors per paragraph, stock phrases dropped
+    codes = []
+    for key_codes in _pair_codes_per_key(keys, rows, doc, cap):
+        codes.append(key_codes)
+    allc = np.concatenate(codes) if codes else np.empty(0, np.int64)
+    uniq, shared = np.unique(allc, return_counts=True)
+    a, b = uniq // n, uniq % n
+    need = np.ceil(SHARED_SHARE * np.minimum(held[a], held[b]))
+    return uniq[shared >= need], len(keys) / max(n, 1)
+
+
+SHARED_SHARE = 0.66
+
+
+def _pair_codes_per_key(keys, rows, doc, cap):
+    """Codes of the pairs sharing each key (one code per pair and key), as band_pairs."""
+    n = len(doc)
+    order = np.lexsort((rows, keys))
+    sk, sr = keys[order], rows[order]
+    new = np.empty(len(sk), bool)
+    if not len(sk):
+        return
+    new[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    rank = np.minimum(np.arange(len(sk)) - starts[group], cap)
+    sel = np.flatnonzero(rank > 0)
+    cnt = rank[sel]
+    rep = np.repeat(sel, cnt)
+    offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    later, earlier = sr[rep], sr[starts[group[rep]] + offs]
+    ok = doc[later] != doc[earlier]
+    lo, hi = np.minimum(later, earlier)[ok], np.maximum(later, earlier)[ok]
+    yield lo.astype(np.int64) * n + hi
+
+
 def verify(codes, sigs, pos, n, t, chunk=500_000):
     """The engine's verification (8-bit values, positional counts): score >= t."""
     ok = np.zeros(len(codes), bool)
@@ -223,6 +276,10 @@ def main() -> None:
         for every in args.anchors:
             pairs, per = anchor_pairs(c.sets, every, args.popular, c.doc, info["bucket_cap"])
             entry["extra"][f"anchors 1/{every}, popular > {args.popular} dropped"] = \
+                second_source(pairs, f"{info['bands']} -> {info['bands']} + {per:.2f}")
+            pairs, per = anchor_pairs_sharing_all(c.sets, every, args.popular, c.doc,
+                                                  info["bucket_cap"])
+            entry["extra"][f"anchors 1/{every}, all of the smaller side's shared"] = \
                 second_source(pairs, f"{info['bands']} -> {info['bands']} + {per:.2f}")
         entry["seconds"] = time.perf_counter() - t0
         res["corpora"][name] = entry
