@@ -428,6 +428,8 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     sys.path[:0] = {paths!r}
     from wireclean.dedup.index import Index
+    from wireclean.dedup.stores import sqlite
+    sqlite.RECENT_ENTRIES = 200     # sweeps finish every few adds, so kill -9 lands in them
     sys.path.insert(0, {tests!r})
     from test_sqlite_store import story
     idx = Index.open({path!r})
@@ -461,7 +463,11 @@ def test_kill_9_mid_add_keeps_every_committed_entry(tmp_path):
     with Index.open(copy) as idx:
         assert all(f"doc/{i}" in idx for i in committed)
         assert len(idx) >= len(committed)
+        for i in committed[::5]:
+            assert f"doc/{i}" in [m.key for m in idx.query(story(i))]
         idx.add("after", OTHER)
+        hasher = idx._store._hasher
     db = sqlite3.connect(copy)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+    assert_btree_holds_exactly_the_merged_entries(copy, hasher)
