@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 
 import pytest
@@ -120,6 +121,23 @@ def test_check_and_add_many_equals_one_call_per_record(make_index):
     many = make_index()
     assert list(many.check_and_add_many(records)) == expect
     assert len(many) == len(records)
+
+
+def test_a_batch_signed_in_another_process_is_processed_like_check_and_add(make_index):
+    """sign() and process() are the two halves of every call: a pipeline signs in
+    workers (the batch pickles) and matches where the index is."""
+    records = [("wire/geneva", WIRE), ("site/1", SPUN, {"outlet": "x"}), ("trim", TRIMMED)]
+    one = make_index()
+    expect = [one.check_and_add(*r) for r in records]
+    signer = Index()                          # what a worker holds: no documents
+    split = make_index()
+    got = []
+    for record in records:
+        batch = pickle.loads(pickle.dumps(signer.sign([record])))
+        got += split.process(batch, add=True)
+    assert got == expect and len(split) == 3 and len(signer) == 0
+    assert split.process(signer.sign([("q", SPUN)]), add=False) == [split.query(SPUN)]
+    assert len(split) == 3
 
 
 def test_add_many_and_len(make_index):

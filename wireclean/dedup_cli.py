@@ -157,7 +157,7 @@ class Reader:
             yield Record(file, 0, target.path, 1, self.unique(target.path), text,
                          fmt=target.format)
         elif target.format == "jsonl":
-            yield from self._jsonl(file, target.path, wrecords._lines(text))
+            yield from self._jsonl(file, target.path, wrecords.split_lines(text))
         else:
             yield from self._csv(file, target.path, text)
 
@@ -274,20 +274,20 @@ def _json_record(line: str, text_field: str, number: int) -> dict:
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, RecursionError):
-        wrecords._record_text(line, text_field, number)   # raises the reader's own message
+        wrecords.record_text(line, text_field, number)   # raises the reader's own message
         raise
     if isinstance(record, dict) and isinstance(record.get(text_field), str):
         return record
-    wrecords._record_text(line, text_field, number)       # raises the reader's own message
+    wrecords.record_text(line, text_field, number)       # raises the reader's own message
     raise AssertionError("unreachable")
 
 
 def _csv_rows(text: str, text_field: str) -> Iterator[CsvRow]:
     """Every CSV record after the header (blank lines too, with ``row`` None)."""
-    lines = wrecords._lines(text)
+    lines = wrecords.split_lines(text)
     if not lines:
         return
-    delimiter = wrecords._delimiter(lines[0], text_field)
+    delimiter = wrecords.csv_delimiter(lines[0], text_field)
     ordinal, header, column = 0, None, -1
     for first_line, raw, row in wrecords.csv_records(lines, delimiter):
         if header is None:
@@ -322,7 +322,7 @@ def _init_worker(params: dict, min_words: int, bands=None, niceness: int = 0) ->
 
 def _signed(records: list[tuple[str, str, None]]):
     """The batch of ``records``, prepared for the index when the worker was told how."""
-    batch = _worker_index._batch(records)
+    batch = _worker_index.sign(records)
     if _worker_bands is not None:
         from .dedup.stores.memory import prepare
         batch = prepare(batch, _worker_bands)
@@ -407,18 +407,17 @@ class Engine:
     keeps only what cannot be split: the index. ``handle(chunk, batch)`` is called for
     every chunk of records, in input order, with the chunk's signatures; it decides what
     the index does with them (match, add or both).
+
+    ``config`` is the index's (workers hash exactly as it does); ``bands``, an in-memory
+    store's band hasher, has workers prepare batches for that store (persistent stores
+    keep full signatures, so theirs stay as they are).
     """
 
-    def __init__(self, index, jobs: int, min_words: int):
-        self.index, self.jobs = index, jobs
-        c = index.config
-        # Workers hash exactly as the index does: same permutations, seed and shingles.
-        self.params = {"num_perm": c.num_perm, "seed": c.seed, "shingle_size": c.shingle_size}
-        # An in-memory index takes batches prepared by the workers; persistent stores
-        # keep full signatures, so theirs stay as they are.
-        from .dedup.stores.memory import MemoryStore
-        store = index._store
-        self.bands = store.band_hasher if isinstance(store, MemoryStore) else None
+    def __init__(self, config, jobs: int, min_words: int, bands=None):
+        self.jobs = jobs
+        self.params = {"num_perm": config.num_perm, "seed": config.seed,
+                       "shingle_size": config.shingle_size}
+        self.bands = bands
         self.min_words = min_words
         self.paragraphs = 0   # matchable paragraphs hashed
 
@@ -466,17 +465,12 @@ class Engine:
                 finish(done, future.result())
 
 
-def _per_record(store, *, add: bool, each: Callable[[Record, list], None]) -> Callable:
+def _per_record(index, *, add: bool, each: Callable[[Record, list], None]) -> Callable:
     """A chunk handler that queries (and with ``add`` stores) the chunk and calls
     ``each(record, matches)`` per record, matches as :class:`~wireclean.Match`."""
-    from .dedup.index import _match
 
     def handle(chunk: list[Record], batch) -> None:
-        hits = store.process(batch, add=add, query=True)
-        per_record: list[list] = [[] for _ in chunk]
-        for h in hits:
-            per_record[int(batch.record[h.row])].append(_match(int(batch.para[h.row]), h))
-        for record, matches in zip(chunk, per_record):
+        for record, matches in zip(chunk, index.process(batch, add=add)):
             each(record, matches)
     return handle
 
@@ -657,24 +651,24 @@ def _write_dropped(targets, outs, drops: dict, skipped: dict, reader: Reader,
             new = remove_paragraphs(text, file_drops.get(0, set()), min_words)
         elif target.format == "jsonl":
             parts, ordinal = [], 0
-            for number_, line in enumerate(wrecords._lines(text), 1):
+            for number_, line in enumerate(wrecords.split_lines(text), 1):
                 if line.strip(" \t\r\n"):
                     if ordinal in file_drops:
-                        value = wrecords._record_text(line, reader.text_field, number_)
-                        line = wrecords._replace_field(
+                        value = wrecords.record_text(line, reader.text_field, number_)
+                        line = wrecords.replace_field(
                             line, reader.text_field,
                             remove_paragraphs(value, file_drops[ordinal], min_words))
                     ordinal += 1
                 parts.append(line)
             new = "".join(parts)
         else:
-            lines = wrecords._lines(text)
+            lines = wrecords.split_lines(text)
             parts = lines[:1]
-            delimiter = wrecords._delimiter(lines[0], reader.text_field) if lines else ","
+            delimiter = wrecords.csv_delimiter(lines[0], reader.text_field) if lines else ","
             for r in _csv_rows(text, reader.text_field):
                 if r.ordinal in file_drops and r.column < len(r.row):
                     value = remove_paragraphs(r.row[r.column], file_drops[r.ordinal], min_words)
-                    parts.append(wrecords._replace_column(r.raw, r.row, r.column, value,
+                    parts.append(wrecords.replace_column(r.raw, r.row, r.column, value,
                                                           delimiter))
                 else:
                     parts.append(r.raw)
@@ -822,19 +816,22 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     if drop_out and len(corpus) == 1 and os.path.isdir(corpus[0]) and os.path.isfile(drop_out):
         raise click.UsageError("--drop: the input is a directory, so OUT must be one too")
     targets = _targets(corpus)
-    from .dedup.index import Index
+    from .dedup.stores import IndexConfig
+    from .dedup.stores.memory import MemoryStore
 
-    index = Index(threshold, min_words=min_words)
+    # The in-corpus mode works on the in-memory store itself: it keeps clusters and the
+    # paragraphs to drop, which need its item ids.
+    store = MemoryStore(IndexConfig.create(threshold))
     report = None
     if report_path == "-":
         report = (sys.stdout, lambda: None, lambda: None)
     elif report_path:
         report = _atomic_text(report_path)
-    state = _DedupState(index._store, keep, min_words, report[0] if report else None,
+    state = _DedupState(store, keep, min_words, report[0] if report else None,
                         want_drops=bool(drop_out))
     skipped: dict = {}
     try:
-        engine = Engine(index, _jobs(jobs), min_words=min_words)
+        engine = Engine(store.config, _jobs(jobs), min_words, bands=store.band_hasher)
         _run(engine, reader, targets, state.take, skip_bad=skip_bad, skipped=skipped,
              quiet=quiet, where="index", lengths=keep == "longest" and bool(drop_out))
         drops = state.drops() if drop_out else {}
@@ -1023,8 +1020,8 @@ def _against(db: str, corpus: tuple[str, ...], reader: Reader, threshold: float 
     # Keys only name the records in this run; nothing is added to the index.
     reader.unique = lambda key: key  # type: ignore[method-assign]
     try:
-        engine = Engine(index, jobs, min_words=min_words)
-        _run(engine, reader, targets, _per_record(index._store, add=False, each=each),
+        engine = Engine(index.config, jobs, min_words)
+        _run(engine, reader, targets, _per_record(index, add=False, each=each),
              skip_bad=skip_bad, skipped={}, quiet=quiet, where=_shown(db))
     finally:
         index.close()
@@ -1070,11 +1067,11 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
 
     def add(chunk: list[Record], batch) -> None:
         nonlocal added
-        idx._store.process(batch, add=True, query=False)
+        idx.process(batch, add=True, query=False)
         added += len(chunk)
 
     try:
-        engine = Engine(idx, _jobs(jobs), min_words=min_words)
+        engine = Engine(idx.config, _jobs(jobs), min_words)
         _run(engine, reader, targets, add, skip_bad=skip_bad, skipped={}, quiet=quiet,
              where=_shown(db), select=new_only)
     finally:

@@ -189,12 +189,33 @@ class Index:
         batches. Memory is bounded by the index and one batch, never by the stream.
         """
         for batch in self._batches(records):
-            with self._lock:
-                hits = self._store.process(batch, add=True, query=True)
-            per_record: list[list[Match]] = [[] for _ in batch.keys]
-            for h in hits:
-                per_record[int(batch.record[h.row])].append(_match(int(batch.para[h.row]), h))
-            yield from zip(batch.keys, per_record)
+            yield from zip(batch.keys, self.process(batch, add=True))
+
+    # ---- the two halves of every call, for pipelines ----------------------------------
+
+    def sign(self, records: Iterable[Sequence]) -> Batch:
+        """Segment and sign ``(key, text)`` or ``(key, text, meta)`` records without
+        touching the store: the CPU-heavy half of every call, which a pipeline may run in
+        other processes (a :class:`~wireclean.dedup.stores.Batch` pickles, and an
+        ``Index`` made with the same ``num_perm``, ``seed`` and ``shingle_size`` signs
+        alike). Give the batch to :meth:`process`.
+
+        >>> idx = Index()
+        >>> batch = idx.sign([("a", "The ministry said the talks on grain exports would resume next week.")])
+        >>> len(batch), idx.process(batch, add=True), len(idx)
+        (1, [[]], 1)
+        """
+        return self._batch([_unpack(record) for record in records])
+
+    def process(self, batch: Batch, *, add: bool, query: bool = True) -> list[list[Match]]:
+        """Match (``query``) and/or store (``add``) a batch from :meth:`sign` in one atomic
+        step; returns each record's matches, in order (empty lists without ``query``)."""
+        with self._lock:
+            hits = self._store.process(batch, add=add, query=query)
+        per_record: list[list[Match]] = [[] for _ in batch.keys]
+        for h in hits:
+            per_record[int(batch.record[h.row])].append(_match(int(batch.para[h.row]), h))
+        return per_record
 
     # ---- housekeeping -----------------------------------------------------------------
 

@@ -44,7 +44,7 @@ _JSON_WS = " \t\n\r"
 _decoder = json.JSONDecoder()
 
 
-def _lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """Split on ``\\n`` only, keeping it (``str.splitlines`` would also split on \\x1c,
     \\u2028 ... which may sit inside a quoted CSV field or a JSON string)."""
     lines = text.split("\n")
@@ -59,21 +59,21 @@ def _lines(text: str) -> list[str]:
 def fix_jsonl(text: str, fixer: SupportsFix, text_field: str = "text") -> Fixed:
     out: list[str] = []
     findings: list[Finding] = []
-    for number, line in enumerate(_lines(text), 1):
+    for number, line in enumerate(split_lines(text), 1):
         if not line.strip(_JSON_WS):
             out.append(line)
             continue
-        value = _record_text(line, text_field, number)
+        value = record_text(line, text_field, number)
         result = fixer.fix_and_explain(value)
         if result.text == value:
             out.append(line)
             continue
-        out.append(_replace_field(line, text_field, result.text))
+        out.append(replace_field(line, text_field, result.text))
         findings.extend(Finding(number, c.start + 1, c) for c in result.changes)
     return Fixed("".join(out), findings)
 
 
-def _record_text(line: str, field: str, number: int) -> str:
+def record_text(line: str, field: str, number: int) -> str:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as e:
@@ -99,7 +99,7 @@ def _json_type(value: object) -> str:
             list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def _replace_field(line: str, field: str, new_value: str) -> str:
+def replace_field(line: str, field: str, new_value: str) -> str:
     """``line`` (a valid JSON object) with the last ``field`` value replaced, every other
     byte kept. ``json.loads`` keeps the last of duplicate keys, so we replace that one."""
     span = None
@@ -114,7 +114,7 @@ def _replace_field(line: str, field: str, new_value: str) -> str:
         i = _skip_ws(line, end)
         if line[i] == ",":
             i = _skip_ws(line, i + 1)
-    assert span is not None                        # _record_text checked it is there
+    assert span is not None                        # record_text checked it is there
     a, b = span
     old = line[a:b]
     keep_escapes = old.isascii() and "\\u" in old
@@ -133,10 +133,10 @@ _DELIMITERS = (",", "\t", ";", "|")
 
 
 def fix_csv(text: str, fixer: SupportsFix, text_field: str = "text") -> Fixed:
-    lines = _lines(text)
+    lines = split_lines(text)
     if not lines:
         return Fixed(text)
-    delimiter = _delimiter(lines[0], text_field)
+    delimiter = csv_delimiter(lines[0], text_field)
     out: list[str] = []
     findings: list[Finding] = []
     column = -1
@@ -157,7 +157,7 @@ def fix_csv(text: str, fixer: SupportsFix, text_field: str = "text") -> Fixed:
         if result.text == row[column]:
             out.append(raw)
             continue
-        out.append(_replace_column(raw, row, column, result.text, delimiter))
+        out.append(replace_column(raw, row, column, result.text, delimiter))
         findings.extend(Finding(first_line, c.start + 1, c) for c in result.changes)
     return Fixed("".join(out), findings)
 
@@ -184,7 +184,7 @@ def csv_records(lines: list[str], delimiter: str) -> Iterator[tuple[int, str, li
             yield first_line, raw, row
 
 
-def _delimiter(header: str, text_field: str) -> str:
+def csv_delimiter(header: str, text_field: str) -> str:
     for d in _DELIMITERS:
         try:
             row = next(csv.reader([header], delimiter=d, quotechar='"'))
@@ -200,7 +200,7 @@ def _delimiter(header: str, text_field: str) -> str:
                      "choose one with --text-field", 1)
 
 
-def _replace_column(raw: str, row: list[str], column: int, value: str,
+def replace_column(raw: str, row: list[str], column: int, value: str,
                    delimiter: str) -> str:
     """``raw`` (one CSV record) with field ``column`` replaced by ``value``, every other
     byte kept; the field stays quoted if it was, and is quoted if it now must be."""
