@@ -342,6 +342,25 @@ def test_a_damaged_signature_is_reported_not_misread(tmp_path):
     assert str(path) in one_line(err.value)
 
 
+@pytest.mark.parametrize("damage", ["DELETE FROM merge_state", "DROP TABLE merge_state",
+                                    "DROP TABLE recent_removed"])
+def test_a_damaged_sweep_state_is_reported_not_guessed(tmp_path, damage):
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY)
+        idx.remove("wire/1")
+        idx.add("wire/2", STORY)
+    db = sqlite3.connect(path)
+    db.execute(damage)
+    db.commit()
+    db.close()
+    with pytest.raises(IndexFormatError, match="damaged") as err:
+        with Index.open(path) as idx:
+            idx.remove("wire/2")
+            idx.check_and_add("wire/3", STORY)
+    assert str(path) in one_line(err.value)
+
+
 # ---------------------------------------------------------------- several processes
 
 def _add_range(path: str, first: int, count: int,

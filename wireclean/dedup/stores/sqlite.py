@@ -602,7 +602,7 @@ class _errors:
             raise PermissionError(f"{self.path}: index is read-only") from None
         if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
             raise IndexFormatError(f"{self.path}: damaged index ({text})") from None
-        if "malformed" in text or "not a database" in text:
+        if "malformed" in text or "not a database" in text or "no such" in text:
             raise IndexFormatError(f"{self.path}: damaged index ({text})") from None
         return False
 
