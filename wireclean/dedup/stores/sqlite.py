@@ -33,6 +33,8 @@ Safety:
   cannot both see "new". Waiting writers retry for up to ``BUSY_TIMEOUT_S``.
 * A new file is built under a temporary name and linked into place, so no process ever
   sees a half-created index, and two processes creating the same path agree on one file.
+* The sweep state (``merge_state``) changes in the transaction that merges the entries it
+  describes, so a killed process leaves the B-tree and the state in agreement.
 * Commits never wait for a checkpoint: a background thread copies the log into the file
   (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
 * Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, the recent
@@ -68,7 +70,7 @@ BUSY_TIMEOUT_S = 60.0
 PAGE_BYTES = 2048
 # How many recent entries (see recent.py) a sweep works through: each commit merges the
 # slice of the key space that its own new entries would fill at this density, so it touches
-# about (leaves of the B-tree) x (its entries) / RECENT_ENTRIES leaves -- ~35 for a 19-paragraph
+# about (leaves of the B-tree) x (its entries) / RECENT_ENTRIES leaves -- ~80 for a 19-paragraph
 # article on a million-paragraph index, where inserting directly touched ~380. Recent
 # entries are at most about twice this: 32 MB per process, and reading them back when an
 # index is opened (hashing up to ~100,000 stored signatures) takes a fraction of a second.
@@ -277,7 +279,7 @@ class SQLiteStore:
 
     def _read_recent(self) -> None:
         """Load the recent entries now, so that opening pays for it, not the first call
-        (on a million-paragraph index: ~1.5 million entries, a fraction of a second)."""
+        (at most about 2 * RECENT_ENTRIES: 0.2-0.5 s on a million-paragraph index)."""
         with _errors(self.path):
             self._conn.execute("BEGIN")
             try:
