@@ -343,7 +343,9 @@ def test_a_damaged_signature_is_reported_not_misread(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["DELETE FROM merge_state", "DROP TABLE merge_state",
-                                    "DROP TABLE recent_removed"])
+                                    "DROP TABLE recent_removed", "UPDATE paras SET full = 7",
+                                    "UPDATE paras SET full = x'0102'",
+                                    "UPDATE merge_state SET cursor = 'x'"])
 def test_a_damaged_sweep_state_is_reported_not_guessed(tmp_path, damage):
     path = tmp_path / "wire.db"
     with Index.open(path) as idx:

@@ -293,8 +293,9 @@ class SQLiteStore:
         conn = self._conn
         row = conn.execute("SELECT merged_to, sweep_to, cursor, top, removals FROM merge_state "
                            "WHERE id = 1").fetchone()
-        if row is None:
-            raise IndexFormatError(f"{self.path}: damaged index (its merge_state row is missing)")
+        if row is None or not all(type(v) is int for v in row):
+            raise IndexFormatError(f"{self.path}: damaged index (its merge_state row is "
+                                   f"{'missing' if row is None else 'not numbers'})")
         state = SweepState(*row)
         recent = self._recent
         if (recent.removals is None or state.merged_to < recent.merged_to
@@ -321,9 +322,13 @@ class SQLiteStore:
         bands = self.config.bands
         full = np.zeros((len(rows), bands), dtype=bool)
         for i, (_, _, mask) in enumerate(rows):
-            if mask is not None:
-                full[i] = np.unpackbits(np.frombuffer(mask, np.uint8), count=bands,
-                                        bitorder="little").astype(bool)
+            if mask is None:
+                continue
+            if not isinstance(mask, bytes) or len(mask) != (bands + 7) // 8:
+                raise IndexFormatError(f"{self.path}: damaged index (a stored bucket mask "
+                                       f"has the wrong size)")
+            full[i] = np.unpackbits(np.frombuffer(mask, np.uint8), count=bands,
+                                    bitorder="little").astype(bool)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, _signatures(self.path, [r[1] for r in rows], self.config.num_perm), full
 
