@@ -137,6 +137,21 @@ def test_jsonl_ids_report_lines_and_drop_keeps_other_fields():
     assert '"n": 1.50' in out[1]                      # other fields byte for byte
 
 
+def test_report_lines_are_plain_json_whatever_the_ids():
+    """Ids with quotes, backslashes, control characters and non-ASCII text come back
+    intact, and each line is exactly what json.dumps writes for its object."""
+    odd = ['wire "1" \\ x', "síte/9\tb\u2028", "null"]
+    write("feed.jsonl", jsonl({"id": odd[0], "text": story(GRAIN)},
+                              {"id": odd[1], "text": story(WHEAT, GRAIN_TRIMMED)},
+                              {"id": odd[2], "text": story(GRAIN)}))
+    result = run("dedup", "feed.jsonl", "--report", "-")
+    assert result.exit_code == 1
+    raw = [x for x in result.stdout.split("\n") if x]     # JSONL: lines end at \n only
+    lines = [json.loads(x) for x in raw]
+    assert [(x["id"], x["match_id"]) for x in lines] == [(odd[1], odd[0]), (odd[2], odd[0])]
+    assert raw == [json.dumps(x, ensure_ascii=False) for x in lines]
+
+
 def test_csv_custom_fields_and_drop():
     rows = [["slug", "body", "byline"], ["a1", story(GRAIN, FLOODS), "Desk"],
             ["a2", story(BUDGET, GRAIN), "Agency"]]

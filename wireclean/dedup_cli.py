@@ -863,6 +863,10 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     raise SystemExit(1 if state.duplicates else 0)
 
 
+# What json.dumps(str, ensure_ascii=False) writes for a string (the C encoder it uses).
+_json_string = json.encoder.encode_basestring
+
+
 class _DedupState:
     """What a dedup run learns as records stream past: report lines, clusters, drops.
 
@@ -922,12 +926,27 @@ class _DedupState:
 
     def _write(self, chunk: list[Record], recs, paras, v, at) -> None:
         docs, key_paras = self.store.locate(v.id[at])
-        write, dumps, key_of = self.report.write, json.dumps, self.store.key
+        write, key_of = self.report.write, self.store.key
+
+        def js(value) -> str:
+            # json.dumps(value, ensure_ascii=False), without its per-call set-up.
+            if type(value) is str:
+                return _json_string(value)
+            return str(value) if type(value) is int else json.dumps(value, ensure_ascii=False)
+
+        # Each line is what json.dumps of the dict would write, byte for byte (floats
+        # print as their repr there too), built from strings encoded once per record and
+        # per matched document: the report is written by the process holding the index.
+        ids: dict[int, str] = {}
+        paths: dict[int, str] = {}
+        match_ids: dict[int, str] = {}
         lines: dict[int, dict[int, int]] = {}
         for r, para, doc, key_para, score, jac, con in zip(
                 recs.tolist(), paras.tolist(), docs.tolist(), key_paras.tolist(),
                 v.score[at].tolist(), v.jaccard[at].tolist(), v.containment[at].tolist()):
             record = chunk[r]
+            if r not in ids:
+                ids[r], paths[r] = js(record.key), js(record.path)
             if record.fmt in ("txt", "md"):
                 if r not in lines:
                     from .dedup.segment import paragraphs
@@ -935,11 +954,13 @@ class _DedupState:
                 line = lines[r][para]
             else:
                 line = record.line
-            write(dumps({
-                "id": record.key, "para": para, "match_id": key_of(doc), "match_para": key_para,
-                "score": round(score, 2), "jaccard": round(jac, 2),
-                "containment": round(con, 2), "path": record.path, "line": line,
-            }, ensure_ascii=False) + "\n")
+            match_id = match_ids.get(doc)
+            if match_id is None:
+                match_id = match_ids[doc] = js(key_of(doc))
+            write(f'{{"id": {ids[r]}, "para": {para}, "match_id": {match_id}, '
+                  f'"match_para": {key_para}, "score": {round(score, 2)!r}, '
+                  f'"jaccard": {round(jac, 2)!r}, "containment": {round(con, 2)!r}, '
+                  f'"path": {paths[r]}, "line": {js(line)}}}\n')
 
     def _edge_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._new:
