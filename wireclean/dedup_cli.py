@@ -850,16 +850,17 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
         report[1]()
     for commit in commits:
         commit()
-    summary = (f"{_plural(state.records, 'record')}, {_plural(engine.paragraphs, 'paragraph')} "
-               f"checked, {_plural(state.duplicates, 'duplicate')} in "
-               f"{_plural(state.clusters(), 'cluster')}")
-    if drop_out:
-        dropped = sum(len(p) for f in drops.values() for p in f.values())
-        summary += f"; {_plural(dropped, 'paragraph')} dropped (--keep {keep}) in {drop_out}"
-    if not (report_path or drop_out):
-        click.echo(summary)
-    elif not quiet:
-        click.echo(summary, err=True)
+    to_stdout = not (report_path or drop_out)
+    if to_stdout or not quiet:
+        # Counting clusters is a pass over every matched paragraph: only when shown.
+        summary = (f"{_plural(state.records, 'record')}, "
+                   f"{_plural(engine.paragraphs, 'paragraph')} checked, "
+                   f"{_plural(state.duplicates, 'duplicate')} in "
+                   f"{_plural(state.clusters(), 'cluster')}")
+        if drop_out:
+            dropped = sum(len(p) for f in drops.values() for p in f.values())
+            summary += f"; {_plural(dropped, 'paragraph')} dropped (--keep {keep}) in {drop_out}"
+        click.echo(summary, err=not to_stdout)
     raise SystemExit(1 if state.duplicates else 0)
 
 
