@@ -57,6 +57,7 @@ import os
 import platform
 import resource
 import statistics
+import sqlite3
 import subprocess
 import sys
 import time
@@ -298,6 +299,16 @@ def reusable(store: str, n: int, redis_url: str | None) -> dict | None:
 
     if store == "sqlite" and not sqlite_path(n).exists():
         return None
+    if store == "sqlite":
+        # An older format would be upgraded in place, with none of its entries recent:
+        # not the state this wireclean's own adds leave, so build afresh instead.
+        from wireclean.dedup.stores.sqlite import FORMAT_VERSION
+        raw = sqlite3.connect(sqlite_path(n))
+        try:
+            if raw.execute("PRAGMA user_version").fetchone()[0] != FORMAT_VERSION:
+                return None
+        finally:
+            raw.close()
     try:
         idx = Index.open(index_target(store, n, redis_url), create=False)
     except IndexFormatError:
