@@ -686,7 +686,11 @@ class SignatureLSH:
         return (lambda ids: self._alive.take(ids)) if self._any_removed else None
 
     def _band_keys(self, sigs: np.ndarray, given: tuple | None) -> tuple[np.ndarray, np.ndarray]:
-        return given if given is not None else sorted_band_keys(self.hasher, sigs)
+        if given is None:
+            return sorted_band_keys(self.hasher, sigs)
+        # Sent compact (see stores.memory.prepare); widened here, where they are used.
+        keys, rows = given
+        return keys.astype(np.uint64, copy=False), rows.astype(np.int64, copy=False)
 
     def _verify(self, rows, ids, sigs8, counts) -> Verified:
         rows, ids = unique_pairs(rows, ids)

@@ -141,7 +141,7 @@ class Batch:
     metas: list[Any]
     record: np.ndarray      # int64, per row
     para: np.ndarray        # int64, per row: paragraph number in its document
-    sizes: np.ndarray       # int64, per row: shingle count
+    sizes: np.ndarray       # int64, per row: shingle count (uint32 once prepared)
     signatures: np.ndarray  # uint32, (rows, num_perm); uint8 (low bits) once prepared
     #: Set by :func:`~wireclean.dedup.stores.memory.prepare` (in a ``--jobs`` worker): the
     #: band keys, sorted, and their rows, so the process holding the index does not

@@ -31,8 +31,12 @@ def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
     """Cut ``batch`` down to what a :class:`MemoryStore` keeps, in any process: its band
     keys (sorted, with ``band_hasher`` -- the store's :attr:`MemoryStore.band_hasher`) and
     the low bits of its signatures. Less to send from a worker, less work for the store."""
-    batch.band_keys = sorted_band_keys(band_hasher, batch.signatures)
+    keys, rows = sorted_band_keys(band_hasher, batch.signatures)
+    # The narrowest types that hold them: a prepared batch crosses a pipe.
+    batch.band_keys = (keys.astype(np.uint32),
+                       rows.astype(np.uint16 if len(batch) <= 1 << 16 else np.uint32))
     batch.signatures = low_bits(batch.signatures)
+    batch.sizes = batch.sizes.astype(np.uint32)
     return batch
 
 
