@@ -9,6 +9,7 @@ installs the ``ray`` extra.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -27,6 +28,9 @@ except ImportError:  # pragma: no cover - depends on the machine
     pytest.skip("ray[data] is not installed (pip install -e '.[ray]')",
                 allow_module_level=True)
 
+from click.testing import CliRunner
+
+from wireclean.cli import main
 from wireclean.dedup.index import Index
 from wireclean.dedup_cli import remove_paragraphs
 from wireclean.engines.ray import (MATCH_FIELDS, RecordError, dedup_dataset, drop_duplicates,
@@ -288,6 +292,34 @@ def test_drop_duplicates_removes_later_copies_and_keeps_every_record(corpus_matc
     assert duplicate_ids(corpus_matches) == set(drops)
     # What is left has no duplicate paragraph.
     assert dedup_dataset(ray.data.from_items(out), shuffle=SORT).take_all() == []
+
+
+@pytest.mark.parametrize("keep", ["earliest", "longest"])
+def test_drop_duplicates_keeps_the_copy_the_cli_keeps(local_ray, tmp_path, keep):
+    """keep="earliest"/"longest" keep, per cluster of copies, what `wireclean dedup
+    --keep ... --drop` keeps -- records without a date included."""
+    records = [dict(r, date=f"2026-{1 + (i * 7) % 12:02d}-{1 + (i * 5) % 28:02d}")
+               for i, r in enumerate(CORPUS[:150])]
+    for r in records[::9]:
+        del r["date"]
+    feed, out = tmp_path / "feed.jsonl", tmp_path / "out.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records))
+    cli = CliRunner().invoke(main, ["dedup", str(feed), "--keep", keep, "--date-field", "date",
+                                    "--drop", str(out)])
+    assert cli.exit_code == 1, cli.output
+    expected = [json.loads(line)["text"] for line in out.read_text().splitlines()]
+    got = drop_duplicates(dataset(records), keep=keep, date_field="date", shuffle=SORT).take_all()
+    assert [r["text"] for r in got] == expected
+    assert [r.get("date") for r in got] == [r.get("date") for r in records]
+    first = drop_duplicates(dataset(records), shuffle=SORT).take_all()
+    assert [r["text"] for r in first] != expected        # the policy decided something
+
+
+def test_drop_duplicates_refuses_a_bad_keep_before_reading(local_ray):
+    with pytest.raises(ValueError, match="keep must be one of"):
+        drop_duplicates(None, keep="newest")
+    with pytest.raises(ValueError, match="needs date_field"):
+        drop_duplicates(None, keep="earliest")
 
 
 def test_missing_ray_says_what_to_install(monkeypatch):

@@ -36,6 +36,10 @@ in one process):
    earlier paragraph, then of the later one): the score of :func:`~wireclean.dedup.lsh.
    verify` against the threshold, then the best earlier match per paragraph.
 
+``drop_duplicates(ds, keep=...)`` removes the copies: with ``keep="first"`` the match rows
+say which; with ``"earliest"`` or ``"longest"`` step 3 emits every verified pair instead,
+and the clusters they make pick the copy to keep, as ``wireclean dedup --keep`` does.
+
 Each shuffle groups rows by a coarse partition number and handles a whole partition with
 numpy at once, so a corpus whose band buckets are mostly singletons costs no Python call
 per bucket.
@@ -230,12 +234,13 @@ def _concat(tables):
     return pa.concat_tables(tables, promote_options="default")
 
 
-def _number_block(offset: int, id_field: str, text_field: str, *tables):
-    """Consecutive blocks' records as (``_order``, ``_id``, ``_text``) rows; a record
-    without an id is named by its position, ``#ORDER``."""
+def _number_block(offset: int, id_field: str, text_field: str, date_field: str | None,
+                  *tables):
+    """Consecutive blocks' records as (``_order``, ``_id``, ``_text``) rows, and ``_date``
+    with a ``date_field``; a record without an id is named by its position, ``#ORDER``."""
     pa = _pa()
-    table = _concat([t.select([c for c in (id_field, text_field) if c in t.column_names])
-                     for t in tables])
+    wanted = (id_field, text_field) + ((date_field,) if date_field else ())
+    table = _concat([t.select([c for c in wanted if c in t.column_names]) for t in tables])
     n = table.num_rows
     order = np.arange(offset, offset + n, dtype=np.int64)
     if id_field in table.column_names:
@@ -244,8 +249,12 @@ def _number_block(offset: int, id_field: str, text_field: str, *tables):
     else:
         ids = [f"#{k}" for k in order.tolist()]
     text = table.column(text_field) if n else pa.array([], pa.string())
-    return pa.table({"_order": pa.array(order), "_id": pa.array(ids, pa.string()),
-                     "_text": text.cast(pa.string())})
+    columns = {"_order": pa.array(order), "_id": pa.array(ids, pa.string()),
+               "_text": text.cast(pa.string())}
+    if date_field:
+        columns["_date"] = (table.column(date_field) if date_field in table.column_names
+                            else pa.nulls(n))
+    return pa.table(columns)
 
 
 def _with_order(offset: int, *tables):
@@ -259,7 +268,8 @@ class _Ordered:
     """The input, materialized in input order: per block, its records numbered from the
     block's offset (the narrow table hashing needs, and on request the whole record)."""
 
-    def __init__(self, ds, id_field: str, text_field: str, whole: bool = False):
+    def __init__(self, ds, id_field: str, text_field: str, whole: bool = False,
+                 date_field: str | None = None):
         ray = _require_ray()
         ctx = ds.context
         kept = ctx.execution_options.preserve_order
@@ -292,7 +302,8 @@ class _Ordered:
             groups[-1][1].append(ref)
             rows_in_group += rows
         number = ray.remote(_number_block)
-        self.narrow = [number.remote(off, id_field, text_field, *group) for off, group in groups]
+        self.narrow = [number.remote(off, id_field, text_field, date_field, *group)
+                       for off, group in groups]
         self.whole = None
         if whole:
             add = ray.remote(_with_order)
@@ -306,7 +317,7 @@ def _hash_batch(batch, params: _Params):
     pa = _pa()
     c = params.config
     orders = batch.column("_order").to_numpy()
-    rec, para, texts = [], [], []
+    rec, para, texts, lengths = [], [], [], []
     for i, text in enumerate(batch.column("_text").to_pylist()):
         for p in paragraphs(text, params.min_words):
             if p.matchable:
@@ -317,6 +328,7 @@ def _hash_batch(batch, params: _Params):
                 rec.append(i)
                 para.append(p.para)
                 texts.append(p.text)
+                lengths.append(len(p.text))
     hasher, bander = _hashers(c.num_perm, c.seed, c.shingle_size, c.bands, c.rows)
     if texts:
         sigs, sizes = hasher.signatures_and_sizes(texts)
@@ -330,6 +342,7 @@ def _hash_batch(batch, params: _Params):
         "item": pa.array(item, pa.int64()),
         "id": batch.column("_id").take(pa.array(rec, pa.int64())),
         "size": pa.array(np.asarray(sizes, dtype=np.int64)),
+        "length": pa.array(np.asarray(lengths, dtype=np.int64)),   # for keep="longest"
         "sig": _sig_array((sigs & 0xFF).astype(np.uint8), c.num_perm),
         "keys": pa.FixedSizeListArray.from_arrays(pa.array(keys.reshape(-1), pa.uint32()),
                                                   c.bands),
@@ -457,6 +470,18 @@ def _verify_best(group, threshold: float, num_perm: int):
         pa.array(lat >> PARA_BITS), pa.array(ear >> PARA_BITS)], schema=_match_schema())
 
 
+def _verify_edges(group, threshold: float, num_perm: int):
+    """Pairs keyed by their later paragraph -> every verified pair, as (later, earlier)
+    items: the edges that clusters are made of (what ``--keep earliest|longest`` needs)."""
+    pa = _pa()
+    (s_item, s_sig, s_size, _), (later, earlier, e_sig, e_size, _) = _split(group, num_perm)
+    at = _lookup(s_item, later)
+    v = verify(np.arange(len(later)), earlier, s_sig[at], e_sig, s_size[at], e_size,
+               threshold, SIG_BITS)
+    return pa.table({"later": pa.array(later[v.row], pa.int64()),
+                     "earlier": pa.array(earlier[v.row], pa.int64())})
+
+
 # --------------------------------------------------------------------------- public
 
 def _config(threshold, num_perm, seed, shingle_size, bucket_cap, min_words,
@@ -484,24 +509,36 @@ def _shuffle_strategy(shuffle: str | None):
         raise ValueError(f"shuffle must be one of {names}; got {shuffle!r}") from None
 
 
-def _matches(ordered: _Ordered, params: _Params, partitions: int | None,
-             shuffle: str | None = None):
-    ray = _require_ray()
+def _paras(ordered: _Ordered, params: _Params, shuffle: str | None = None):
+    """Step 1: one materialized row per matchable paragraph (None for an empty input)."""
     import ray.data as rd
-    c = params.config
     strategy = _shuffle_strategy(shuffle)
     if not ordered.narrow:
-        return rd.from_arrow(_match_schema().empty_table())
+        return None
     base = rd.from_arrow_refs(ordered.narrow)
     if strategy is not None:
         # The context is this dataset's own copy; everything derived from it inherits it.
         base.context.shuffle_strategy = strategy
-    paras = (base
-             .map_batches(_hash_batch, batch_format="pyarrow", fn_kwargs={"params": params})
-             .materialize())
-    n = paras.count()
+    return (base
+            .map_batches(_hash_batch, batch_format="pyarrow", fn_kwargs={"params": params})
+            .materialize())
+
+
+def _matches(ordered: _Ordered, params: _Params, partitions: int | None,
+             shuffle: str | None = None, paras=None, edges: bool = False):
+    """Steps 2 and 3: the best earlier match of each paragraph (match rows), or with
+    ``edges`` every verified pair (``later``, ``earlier`` items)."""
+    ray = _require_ray()
+    import ray.data as rd
+    c = params.config
+    empty = (_pa().table({"later": _pa().array([], _pa().int64()),
+                          "earlier": _pa().array([], _pa().int64())})
+             if edges else _match_schema().empty_table())
+    if paras is None:
+        paras = _paras(ordered, params, shuffle)
+    n = 0 if paras is None else paras.count()
     if n == 0:
-        return rd.from_arrow(_match_schema().empty_table())
+        return rd.from_arrow(empty)
     if partitions is None:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         partitions = max(cpus, math.ceil(n * c.bands / PART_ROWS))
@@ -517,9 +554,12 @@ def _matches(ordered: _Ordered, params: _Params, partitions: int | None,
     keyed_later = (sig_rows.union(pairs).groupby("part", num_partitions=parts)
                    .map_groups(_attach_earlier, fn_kwargs={"parts": parts,
                                                            "num_perm": c.num_perm}, **pyarrow))
-    return (sig_rows.union(keyed_later).groupby("part", num_partitions=parts)
-            .map_groups(_verify_best, fn_kwargs={"threshold": c.threshold,
-                                                 "num_perm": c.num_perm}, **pyarrow)
+    verified = sig_rows.union(keyed_later).groupby("part", num_partitions=parts)
+    if edges:
+        return verified.map_groups(_verify_edges, fn_kwargs={"threshold": c.threshold,
+                                                             "num_perm": c.num_perm}, **pyarrow)
+    return (verified.map_groups(_verify_best, fn_kwargs={"threshold": c.threshold,
+                                                         "num_perm": c.num_perm}, **pyarrow)
             .sort(["order", "para"]))
 
 
@@ -585,33 +625,110 @@ def _drop_batch(batch, drops_ref, text_field: str, min_words: int):
 
 
 def drop_duplicates(ds: "ray.data.Dataset", *, id_field: str = "id", text_field: str = "text",
+                    keep: str = "first", date_field: str | None = None,
                     threshold: float | None = None, num_perm: int | None = None,
                     seed: int | None = None, shingle_size: int | None = None,
                     min_words: int = DEFAULT_MIN_WORDS, bucket_cap: int | None = None,
                     partitions: int | None = None, shuffle: str | None = None,
-                  ) -> "ray.data.Dataset":
-    """``ds`` with duplicate paragraphs taken out of the later records (keep the first
-    copy), as ``wireclean dedup --drop`` does: every record stays, in input order, with
-    all its fields; its text loses the paragraphs that match an earlier record.
+                    ) -> "ray.data.Dataset":
+    """``ds`` with duplicate paragraphs taken out, as ``wireclean dedup --drop`` does:
+    every record stays, in input order, with all its fields; its text loses the copies
+    that ``keep`` does not keep.
 
-    Parameters are :func:`dedup_dataset`'s. The matching is distributed; the list of paragraphs to drop (two integers per
-    duplicate paragraph) is gathered in this process and shipped to the workers once.
+    ``keep``: ``"first"`` (default) keeps the first copy in input order, so a record loses
+    the paragraphs that match an earlier record; ``"earliest"`` keeps, in each cluster of
+    copies (paragraphs joined by verified matches, as the CLI clusters them), the one of
+    the record with the smallest ``date_field`` value (records without one lose to dated
+    ones, ties go to the first); ``"longest"`` keeps the longest copy. Other parameters are
+    :func:`dedup_dataset`'s. The matching is distributed; what is gathered in this process
+    is two integers per paragraph to drop (with ``keep="first"``) or per verified match, and
+    the dates or lengths of the clustered paragraphs, shipped back to the workers once.
     """
+    from ..dedup.lsh import KEEP_POLICIES
+    if keep not in KEEP_POLICIES:
+        raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}; got {keep!r}")
+    if keep == "earliest" and not date_field:
+        raise ValueError("keep='earliest' needs date_field")
     config = _config(threshold, num_perm, seed, shingle_size, bucket_cap, min_words,
                      partitions)
     params = _Params(config, min_words)
     ray = _require_ray()
     import ray.data as rd
     _shuffle_strategy(shuffle)
-    ordered = _Ordered(ds, id_field, text_field, whole=True)
-    matches = _matches(ordered, params, partitions, shuffle)
-    drops: dict[int, set[int]] = {}
-    for batch in matches.select_columns(["order", "para"]).iter_batches(batch_format="numpy"):
-        for o, p in zip(batch["order"].tolist(), batch["para"].tolist()):
-            drops.setdefault(o, set()).add(p)
+    ordered = _Ordered(ds, id_field, text_field, whole=True,
+                       date_field=date_field if keep == "earliest" else None)
+    if keep == "first":
+        drops: dict[int, set[int]] = {}
+        matches = _matches(ordered, params, partitions, shuffle)
+        for batch in matches.select_columns(["order", "para"]).iter_batches(batch_format="numpy"):
+            for o, p in zip(batch["order"].tolist(), batch["para"].tolist()):
+                drops.setdefault(o, set()).add(p)
+    else:
+        drops = _cluster_drops(ordered, params, partitions, shuffle, keep)
     if not ordered.whole:
         return ds
     return rd.from_arrow_refs(ordered.whole).map_batches(
         _drop_batch, batch_format="pyarrow",
         fn_kwargs={"drops_ref": ray.put(drops), "text_field": text_field,
                    "min_words": min_words})
+
+
+def _column_pairs(dataset, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two int64 columns of a (small) dataset, gathered here."""
+    got_a, got_b = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for batch in dataset.select_columns([a, b]).iter_batches(batch_format="numpy"):
+        got_a.append(np.asarray(batch[a], np.int64))
+        got_b.append(np.asarray(batch[b], np.int64))
+    return np.concatenate(got_a), np.concatenate(got_b)
+
+
+def _lengths_of(batch, wanted_ref):
+    import ray
+    wanted = ray.get(wanted_ref) if isinstance(wanted_ref, ray.ObjectRef) else wanted_ref
+    keep = np.isin(batch.column("item").to_numpy(), wanted)
+    return batch.select(["item", "length"]).filter(_pa().array(keep))
+
+
+def _dates_of(block, wanted: np.ndarray) -> list[tuple[int, Any]]:
+    orders = block.column("_order").to_numpy()
+    at = np.flatnonzero(np.isin(orders, wanted))
+    dates = block.column("_date").take(_pa().array(at, _pa().int64())).to_pylist()
+    return list(zip(orders[at].tolist(), dates))
+
+
+def _cluster_drops(ordered: _Ordered, params: _Params, partitions: int | None,
+                   shuffle: str | None, keep: str) -> dict[int, set[int]]:
+    """order -> paragraphs to drop, one copy kept per cluster by ``keep`` -- the CLI's
+    rule (``lsh.keep_mask`` over clusters of every verified match)."""
+    ray = _require_ray()
+    from ..dedup.lsh import cluster_labels, keep_mask
+    paras = _paras(ordered, params, shuffle)
+    if paras is None:
+        return {}
+    later, earlier = _column_pairs(
+        _matches(ordered, params, partitions, shuffle, paras=paras, edges=True),
+        "later", "earlier")
+    if len(later) == 0:
+        return {}
+    items, inverse = np.unique(np.concatenate((later, earlier)), return_inverse=True)
+    labels = cluster_labels(len(items), inverse[:len(later)], inverse[len(later):])
+    labels = np.unique(labels, return_inverse=True)[1]
+    if keep == "longest":
+        got_items, got_lengths = _column_pairs(
+            paras.map_batches(_lengths_of, batch_format="pyarrow",
+                              fn_kwargs={"wanted_ref": ray.put(items)}), "item", "length")
+        lengths = np.empty(len(items), np.int64)
+        lengths[np.searchsorted(items, got_items)] = got_lengths
+        kept = keep_mask(labels, "longest", lengths=lengths)
+    else:
+        orders = np.unique(items >> PARA_BITS)
+        dates_of = ray.remote(_dates_of)
+        dates: dict[int, Any] = {}
+        for part in ray.get([dates_of.remote(block, orders) for block in ordered.narrow]):
+            dates.update(part)
+        kept = keep_mask(labels, "earliest",
+                         dates=[dates.get(o) for o in (items >> PARA_BITS).tolist()])
+    drops: dict[int, set[int]] = {}
+    for item in items[~kept].tolist():
+        drops.setdefault(item >> PARA_BITS, set()).add(item & _PARA_MASK)
+    return drops
