@@ -56,41 +56,44 @@ JSON_OUT = corpora.OUT_DIR / "containment_misses.json"
 EPS = acc.EPS
 
 
+def key_pairs(keys: np.ndarray, rows: np.ndarray, doc: np.ndarray, cap: int) -> np.ndarray:
+    """Codes (a * n + b, a < b) of the paragraphs sharing each key, one per pair *and* key:
+    each row is paired with at most ``cap`` earlier rows of the key (as the engine's bucket
+    cap does), paragraphs of one article never. ``keys[i]`` belongs to paragraph ``rows[i]``."""
+    n = len(doc)
+    if not len(keys):
+        return np.empty(0, np.int64)
+    order = np.lexsort((rows, keys))                   # earlier rows first within a key
+    sk, sr = keys[order], rows[order]
+    new = np.empty(len(sk), bool)
+    new[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    rank = np.minimum(np.arange(len(sk)) - starts[group], cap)
+    sel = np.flatnonzero(rank > 0)
+    counts = rank[sel]
+    rep = np.repeat(sel, counts)
+    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    later, earlier = sr[rep], sr[starts[group[rep]] + offs]
+    keep = doc[later] != doc[earlier]
+    a, b = np.minimum(later, earlier)[keep], np.maximum(later, earlier)[keep]
+    return a.astype(np.int64) * n + b
+
+
 def band_pairs(keys: np.ndarray, doc: np.ndarray, cap: int,
                rows: np.ndarray | None = None) -> np.ndarray:
-    """Unique codes (a * n + b, a < b) of paragraphs sharing a key in any band, each paired
-    with at most ``cap`` earlier ones of the same key (as the engine's bucket cap does),
-    paragraphs of one article never paired. ``keys[i]`` belong to paragraph ``rows[i]``
-    (default i; non-decreasing)."""
-    n = len(doc)
+    """Unique codes (as :func:`key_pairs`) of paragraphs sharing a key in any band.
+    ``keys[i]`` belong to paragraph ``rows[i]`` (default i)."""
     rows = np.arange(len(keys)) if rows is None else rows
-    codes = []
-    for band in range(keys.shape[1] if len(keys) else 0):
-        k = keys[:, band]
-        order = np.argsort(k, kind="stable")          # stable: earlier rows first
-        sk = k[order]
-        new = np.empty(len(k), bool)
-        new[0] = True
-        np.not_equal(sk[1:], sk[:-1], out=new[1:])
-        starts = np.flatnonzero(new)
-        group = np.cumsum(new) - 1
-        rank = np.minimum(np.arange(len(k)) - starts[group], cap)
-        sel = np.flatnonzero(rank > 0)
-        counts = rank[sel]
-        rep = np.repeat(sel, counts)
-        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        later = rows[order[rep]]
-        earlier = rows[order[starts[group[rep]] + offs]]
-        keep = doc[later] != doc[earlier]
-        a, b = np.minimum(later, earlier)[keep], np.maximum(later, earlier)[keep]
-        codes.append(np.unique(a.astype(np.int64) * n + b))
+    codes = [np.unique(key_pairs(keys[:, band], rows, doc, cap))
+             for band in range(keys.shape[1] if len(keys) else 0)]
     return np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
 
 
-def anchor_pairs(sets: list[np.ndarray], every: int, popular: int, doc: np.ndarray,
-                 cap: int) -> tuple[np.ndarray, float]:
-    """Pairs (codes, as :func:`band_pairs`) sharing an anchor -- a shingle whose mixed hash
-    is 0 mod ``every`` -- that at most ``popular`` paragraphs hold; and anchors per paragraph."""
+def anchors(sets: list[np.ndarray], every: int, popular: int) -> tuple[np.ndarray, np.ndarray]:
+    """(anchor, paragraph) rows: the shingles whose mixed hash is 0 mod ``every``, except
+    those that more than ``popular`` paragraphs hold (stock phrases)."""
     n = len(sets)
     lengths = np.fromiter((len(x) for x in sets), np.int64, n)
     shingles = np.concatenate(sets).astype(np.uint64) if n else np.empty(0, np.uint64)
@@ -101,8 +104,15 @@ def anchor_pairs(sets: list[np.ndarray], every: int, popular: int, doc: np.ndarr
     keys, rows = shingles[sel], rows[sel]
     _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     keep = counts[inverse] <= popular
-    keys, rows = keys[keep], rows[keep]
-    return band_pairs(keys[:, None], doc, cap, rows), len(keys) / max(n, 1)
+    return keys[keep], rows[keep]
+
+
+def anchor_pairs(sets: list[np.ndarray], every: int, popular: int, doc: np.ndarray,
+                 cap: int) -> tuple[np.ndarray, float]:
+    """Pairs (codes, as :func:`band_pairs`) sharing an anchor (see :func:`anchors`); and
+    anchors per paragraph."""
+    keys, rows = anchors(sets, every, popular)
+    return band_pairs(keys[:, None], doc, cap, rows), len(keys) / max(len(sets), 1)
 
 
 def anchor_pairs_sharing_all(sets: list[np.ndarray], every: int, popular: int, doc: np.ndarray,
@@ -111,45 +121,11 @@ def anchor_pairs_sharing_all(sets: list[np.ndarray], every: int, popular: int, d
     with fewer anchors -- what a trimmed copy does -- so one shared stock phrase is not a
     candidate when the shorter side has other anchors."""
     n = len(sets)
-    lengths = np.fromiter((len(x) for x in sets), np.int64, n)
-    shingles = np.concatenate(sets).astype(np.uint64) if n else np.empty(0, np.uint64)
-    rows = np.repeat(np.arange(n), lengths)
-    mixed = shingles * np.uint64(0x9E3779B97F4A7C15)
-    mixed ^= mixed >> np.uint64(29)
-    sel = mixed % np.uint64(every) == 0
-    keys, rows = shingles[sel], rows[sel]
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    keep = counts[inverse] <= popular
-    keys, rows = keys[keep], rows[keep]
+    keys, rows = anchors(sets, every, popular)
     held = np.bincount(rows, minlength=n)       # anchors per paragraph, stock phrases dropped
-    codes = list(_pair_codes_per_key(keys, rows, doc, cap))
-    allc = np.concatenate(codes) if codes else np.empty(0, np.int64)
-    uniq, shared = np.unique(allc, return_counts=True)
+    uniq, shared = np.unique(key_pairs(keys, rows, doc, cap), return_counts=True)
     a, b = uniq // n, uniq % n
     return uniq[shared >= np.minimum(held[a], held[b])], len(keys) / max(n, 1)
-
-
-def _pair_codes_per_key(keys, rows, doc, cap):
-    """Codes of the pairs sharing each key (one code per pair and key), as band_pairs."""
-    n = len(doc)
-    order = np.lexsort((rows, keys))
-    sk, sr = keys[order], rows[order]
-    new = np.empty(len(sk), bool)
-    if not len(sk):
-        return
-    new[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
-    rank = np.minimum(np.arange(len(sk)) - starts[group], cap)
-    sel = np.flatnonzero(rank > 0)
-    cnt = rank[sel]
-    rep = np.repeat(sel, cnt)
-    offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    later, earlier = sr[rep], sr[starts[group[rep]] + offs]
-    ok = doc[later] != doc[earlier]
-    lo, hi = np.minimum(later, earlier)[ok], np.maximum(later, earlier)[ok]
-    yield lo.astype(np.int64) * n + hi
 
 
 def verify(codes, sigs, pos, n, t, chunk=500_000):
