@@ -140,6 +140,19 @@ class Pairs(NamedTuple):
     score: np.ndarray
 
 
+def runs_of_equal(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values starts in a sorted, non-empty array, and the run
+    number of every position.
+
+    >>> [a.tolist() for a in runs_of_equal(np.array([3, 3, 5, 7, 7]))]
+    [[0, 2, 3], [0, 0, 1, 2, 2]]
+    """
+    new = np.empty(len(sorted_values), bool)
+    new[0] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+    return np.flatnonzero(new), np.cumsum(new) - 1
+
+
 def exact_pairs(c: Corpus, floor: float) -> tuple[Pairs, dict]:
     """Every pair of paragraphs from different articles whose exact score reaches ``floor``.
 
@@ -158,11 +171,7 @@ def exact_pairs(c: Corpus, floor: float) -> tuple[Pairs, dict]:
     para = np.repeat(np.arange(n, dtype=np.int64), c.sizes)
     order = np.lexsort((para, hashes))
     hashes, para = hashes[order], para[order]
-    new = np.empty(len(hashes), bool)
-    new[0] = True
-    np.not_equal(hashes[1:], hashes[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
+    starts, group = runs_of_equal(hashes)
     rank = np.arange(len(hashes)) - starts[group]          # earlier entries in the list
     stats["distinct_shingles"] = int(len(starts))
     stats["pair_occurrences"] = int(rank.sum())

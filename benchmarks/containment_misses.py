@@ -65,11 +65,7 @@ def key_pairs(keys: np.ndarray, rows: np.ndarray, doc: np.ndarray, cap: int) -> 
         return np.empty(0, np.int64)
     order = np.lexsort((rows, keys))                   # earlier rows first within a key
     sk, sr = keys[order], rows[order]
-    new = np.empty(len(sk), bool)
-    new[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    group = np.cumsum(new) - 1
+    starts, group = acc.runs_of_equal(sk)
     rank = np.minimum(np.arange(len(sk)) - starts[group], cap)
     sel = np.flatnonzero(rank > 0)
     counts = rank[sel]
