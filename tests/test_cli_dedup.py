@@ -295,6 +295,24 @@ def test_index_add_then_against_flags_reused_paragraphs():
         assert len(idx) == 2 and "new.txt" not in idx
 
 
+def test_index_compact_leaves_nothing_to_read_back_and_the_same_matches():
+    write("archive/one.txt", story("Dateline", GRAIN, FLOODS))
+    write("archive/two.txt", story(BUDGET, STRIKES))
+    assert run("index", "add", "wire.db", "archive").exit_code == 0
+    write("new.txt", story("Grain talks", WHEAT, GRAIN_TRIMMED, STRIKES_SPUN))
+    before = run("dedup", "--against", "wire.db", "new.txt")
+    compacted = run("index", "compact", "wire.db")
+    assert compacted.exit_code == 0
+    assert compacted.stdout == "wire.db: 80 recent entries merged; opening it reads none back\n"
+    after = run("dedup", "--against", "wire.db", "new.txt")
+    assert (after.exit_code, after.stdout) == (before.exit_code, before.stdout) == (1, after.stdout)
+    assert len(after.stdout.splitlines()) == 2
+    assert "0 recent entries merged" in run("index", "compact", "wire.db").stdout
+    missing = run("index", "compact", "nowhere.db")
+    assert missing.exit_code == 2 and "nowhere.db" in missing.stderr
+    assert not Path("nowhere.db").exists()
+
+
 def test_index_add_with_jobs_stores_what_one_job_stores():
     # --jobs workers hand an in-memory index batches cut down to what it keeps; a file
     # index must still get whole signatures, or later queries would score differently.

@@ -229,6 +229,33 @@ def test_finished_sweeps_leave_every_kept_entry_in_the_btree_once(tmp_path, monk
     db.close()
 
 
+def test_compact_merges_every_recent_entry_and_changes_no_match(tmp_path):
+    path, twin = tmp_path / "wire.db", tmp_path / "twin.db"
+    records = wire_corpus(60)
+    with Index.open(path, bucket_cap=5) as idx:
+        for rec in records[:40]:
+            idx.add(*rec)
+        idx.remove("k3")
+    shutil.copyfile(path, twin)                 # closed: the log is checkpointed
+    with Index.open(path) as idx:
+        assert len(idx._store._recent) > 0
+        assert idx.compact() > 0
+        assert len(idx._store._recent) == 0 and idx.compact() == 0
+        hasher = idx._store._hasher
+    assert_btree_holds_exactly_the_merged_entries(path, hasher)
+    db = sqlite3.connect(path)
+    merged_to, sweep_to, top = db.execute("SELECT merged_to, sweep_to, top FROM merge_state").fetchone()
+    assert merged_to == sweep_to == top
+    assert db.execute("SELECT count(*) FROM recent_removed").fetchone() == (0,)
+    db.close()
+    with Index.open(path) as compacted, Index.open(twin) as not_compacted:
+        assert len(compacted._store._recent) == 0         # opening read nothing back
+        for rec in records[40:]:                          # and sweeping goes on from there
+            assert hits_of(compacted.check_and_add(*rec)) == hits_of(not_compacted.check_and_add(*rec))
+        for _, text in records[:40:3]:
+            assert hits_of(compacted.query(text)) == hits_of(not_compacted.query(text))
+
+
 def test_a_version_1_file_is_upgraded_in_place(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # all entries in the B-tree, as in v1
     path = tmp_path / "wire.db"

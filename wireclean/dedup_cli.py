@@ -1102,3 +1102,26 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
     if already:
         message += f"; {_plural(already, 'record')} already there, skipped"
     click.echo(message)
+
+
+@index.command("compact")
+@click.argument("db")
+def index_compact(db: str) -> None:
+    """Merge recently added entries into the index file's B-tree, so that opening DB reads
+    none back.
+
+    An SQLite index merges new entries a slice at a time as paragraphs are added, and each
+    process that opens it reads the rest (up to ~2 million entries, 0.2-0.5 s on a
+    million-paragraph index). Run this after building an archive that hooks or scrapers
+    open often; it changes no match.
+    """
+    from .dedup.index import IndexFormatError
+    idx = _open_index(db, None, _min_words(None), must_exist=True)
+    try:
+        merged = idx.compact()
+    except (IndexFormatError, TimeoutError, PermissionError) as e:
+        _fail(_shown(db), str(e).replace(f"{_shown(db)}: ", "", 1))
+    finally:
+        idx.close()
+    entries = f"{merged:,} recent entr{'y' if merged == 1 else 'ies'}"
+    click.echo(f"{_shown(db)}: {entries} merged; opening it reads none back")

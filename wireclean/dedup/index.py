@@ -224,6 +224,15 @@ class Index:
         """``"memory"`` or the index file's path."""
         return self._store.location
 
+    def compact(self) -> int:
+        """Merge the entries of recently added paragraphs into an SQLite index's file
+        structure now (a sweep does it bit by bit as paragraphs are added), so that each
+        later :meth:`open` reads none back: worth it after building an archive that many
+        short-lived processes will open. Returns how many entries were merged (0 for
+        other stores, which have nothing to merge)."""
+        with self._lock:
+            return self._store.compact()
+
     def close(self) -> None:
         with self._lock:
             self._store.close()

@@ -71,6 +71,10 @@ class MemoryStore:
         return (self._lsh.nbytes + self._doc_first.nbytes + self._doc_count.nbytes
                 + self._item_doc.nbytes + self._item_para.nbytes)
 
+    def compact(self) -> int:
+        """Nothing to do: memory has no recent entries to merge (see the SQLite store)."""
+        return 0
+
     def close(self) -> None:
         pass
 

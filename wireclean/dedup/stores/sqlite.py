@@ -493,6 +493,38 @@ class SQLiteStore:
                            float(v.containment[k]), meta))
         return out
 
+    # ---- compacting -------------------------------------------------------------------
+
+    def compact(self) -> int:
+        """Merge every recent entry into the B-tree now, so that opening the index reads
+        none back -- for an archive built once and opened often (a pre-commit hook).
+        Returns how many entries were merged."""
+        conn = self._conn
+        with _errors(self.path):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                state = self._sync()
+                # Every paragraph so far joins the sweep, which ends here.
+                keys, ids = self._recent.slice(state._replace(sweep_to=state.top),
+                                               KEY_MIN, KEY_END)
+                conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
+                                 zip(keys.tolist(), ids.tolist()))
+                conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ? "
+                             "WHERE id = 1", (state.top, state.top, KEY_MIN))
+                conn.execute("DELETE FROM recent_removed")
+            except BaseException:
+                self._recent.invalidate()
+                conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self._recent.invalidate()
+                raise
+        self._recent.drop_through(state.top)
+        self._committed()
+        return len(keys)
+
     # ---- removing ---------------------------------------------------------------------
 
     def remove(self, key: str) -> bool:
