@@ -140,6 +140,18 @@ def test_a_batch_signed_in_another_process_is_processed_like_check_and_add(make_
     assert len(split) == 3
 
 
+def test_a_removed_copy_frees_its_place_in_a_full_bucket(make_index):
+    """Buckets keep their first ``bucket_cap`` entries; removing one makes room for the
+    next copy, in every store alike."""
+    idx = make_index(bucket_cap=2)
+    for key in ("a", "b", "c"):                 # c finds the buckets full: not kept
+        idx.add(key, TRIMMED)
+    assert sorted({m.key for m in idx.query(TRIMMED)}) == ["a", "b"]
+    idx.remove("a")
+    idx.add("d", TRIMMED)
+    assert sorted({m.key for m in idx.query(TRIMMED)}) == ["b", "d"]
+
+
 def test_add_many_and_len(make_index):
     idx = make_index()
     assert idx.add_many((f"k{i}", f"{UNRELATED} Item {i}.") for i in range(30)) == 30

@@ -180,6 +180,13 @@ def test_buckets_stay_at_their_cap_and_matches_agree_with_memory(redis_url):
         assert len(shared.query(STORY)) == len(in_memory.query(STORY)) == 2 * 3
     client, prefix = raw(redis_url)
     assert max(buckets(client, prefix).values()) == 3
+    # A removed copy frees its place, as in the other stores.
+    with Index.open(redis_url) as shared:
+        shared.remove("copy/0")
+        in_memory.remove("copy/0")
+        assert shared.check_and_add("copy/9", STORY) == in_memory.check_and_add("copy/9", STORY)
+        keys = sorted({m.key for m in shared.query(STORY)})
+        assert keys == sorted({m.key for m in in_memory.query(STORY)}) == ["copy/1", "copy/2", "copy/9"]
 
 
 # ---------------------------------------------------------------- refusals

@@ -551,8 +551,9 @@ class BandTable:
         """Entries sharing a key with each of ``keys32_sorted`` (ascending uint64 < 2^32).
 
         Returns ``(position, ids, count)``: one (position in the input, id) per entry
-        found, and for every input key how many entries it has (removed ones included
-        until merged away).
+        found, and for every input key how many entries it has; with ``alive`` (a filter
+        of ids), removed entries are neither returned nor counted, so a removed item's
+        place in a full bucket goes to the next one, as in the persistent stores.
         """
         count = np.zeros(len(keys32_sorted), dtype=np.int64)
         slots = self._slots(keys32_sorted)
@@ -584,6 +585,7 @@ class BandTable:
         if alive is not None:
             live = alive(ids)
             pos, ids = pos[live], ids[live]
+            count = np.bincount(pos, minlength=len(keys32_sorted)).astype(np.int64)
         return pos, ids, count
 
     @staticmethod
