@@ -1054,7 +1054,8 @@ def _against(db: str, corpus: tuple[str, ...], reader: Reader, threshold: float 
 
 @click.group()
 def index() -> None:
-    """Build and extend persistent paragraph indexes (an SQLite file, or redis://HOST:PORT/DB)."""
+    """Build, extend and compact persistent paragraph indexes (an SQLite file, or
+    redis://HOST:PORT/DB)."""
 
 
 @index.command("add")
@@ -1104,7 +1105,7 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
     click.echo(message)
 
 
-@index.command("compact")
+@index.command("compact", short_help="Merge recent entries, so that DB opens in milliseconds.")
 @click.argument("db")
 def index_compact(db: str) -> None:
     """Merge recently added entries into the index file's B-tree, so that opening DB reads
