@@ -58,12 +58,16 @@ from . import io as wio
 from .io import records as wrecords
 
 # Records are sent to the hashing step in chunks of about this many characters: large
-# enough for numpy to amortise its call overheads, small enough to keep memory flat.
-CHUNK_CHARS = 1 << 20
+# enough for numpy to amortise its call overheads (and the index its per-batch work),
+# small enough to keep memory flat. On the 500 MB benchmark corpus, run in turn: 4 MB
+# chunks against 1 MB took --jobs 1 from 26.1-27.3 s to 24.1-24.9 s and --jobs 2 from
+# 13.3-14.4 s to 12.4-13.3 s; 2 MB and 8 MB chunks were no better than 4 MB.
+CHUNK_CHARS = 1 << 22
 # Chunks in flight per worker process: enough to keep the workers busy while the main
 # process matches (its work per chunk varies as the index grows), few enough that memory
-# stays bounded by the index, not the corpus: about 1.2 MB of prepared batch per chunk. On the
-# 500 MB benchmark corpus, --jobs 2 took 14.5 s with 2, 13.8-14.1 s with 8, no less with 16.
+# stays bounded by the index, not the corpus: about 3 MB of prepared batch per chunk. On the
+# 500 MB benchmark corpus (1 MB chunks), --jobs 2 took 14.5 s with 2, 13.8-14.1 s with 8,
+# no less with 16.
 CHUNKS_IN_FLIGHT = 8
 # Workers run at a lower priority than this process. The index here is the pipeline's
 # one serial stage: when three processes share two cores evenly it falls behind, the
