@@ -45,6 +45,7 @@ Safety:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -257,14 +258,23 @@ class SQLiteStore:
         metas = [None if m is None else _to_json(k, m) for k, m in zip(batch.keys, batch.metas)] if add else None
         keys64 = self._hasher.keys(batch.signatures) if len(batch) else np.empty((0, self.config.bands), np.uint64)
         buckets = keys64.view(np.int64)
+        with self._transaction(write=add):
+            state = self._sync()
+            hits = self._process(batch, buckets, metas, state, add=add, query=query)
+        if add:
+            self._committed()
+        return hits
+
+    @contextlib.contextmanager
+    def _transaction(self, write: bool):
+        """One transaction (``BEGIN IMMEDIATE`` to write). If it fails, the recent entries,
+        which may hold some of its changes, are read afresh by the next one."""
         conn = self._conn
         with _errors(self.path):
-            conn.execute("BEGIN IMMEDIATE" if add else "BEGIN")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                state = self._sync()
-                hits = self._process(batch, buckets, metas, state, add=add, query=query)
+                yield
             except BaseException:
-                # The recent entries may hold some of this batch's: read them afresh.
                 self._recent.invalidate()
                 conn.execute("ROLLBACK")
                 raise
@@ -273,19 +283,12 @@ class SQLiteStore:
             except BaseException:
                 self._recent.invalidate()
                 raise
-        if add:
-            self._committed()
-        return hits
 
     def _read_recent(self) -> None:
         """Load the recent entries now, so that opening pays for it, not the first call
         (at most about 2 * RECENT_ENTRIES: 0.2-0.5 s on a million-paragraph index)."""
-        with _errors(self.path):
-            self._conn.execute("BEGIN")
-            try:
-                self._sync()
-            finally:
-                self._conn.execute("COMMIT")
+        with self._transaction(write=False):
+            self._sync()
 
     def _sync(self) -> SweepState:
         """Read the sweep state and bring the recent entries up to date with the file
@@ -500,27 +503,15 @@ class SQLiteStore:
         none back -- for an archive built once and opened often (a pre-commit hook).
         Returns how many entries were merged."""
         conn = self._conn
-        with _errors(self.path):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                state = self._sync()
-                # Every paragraph so far joins the sweep, which ends here.
-                keys, ids = self._recent.slice(state._replace(sweep_to=state.top),
-                                               KEY_MIN, KEY_END)
-                conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
-                                 zip(keys.tolist(), ids.tolist()))
-                conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ? "
-                             "WHERE id = 1", (state.top, state.top, KEY_MIN))
-                conn.execute("DELETE FROM recent_removed")
-            except BaseException:
-                self._recent.invalidate()
-                conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                self._recent.invalidate()
-                raise
+        with self._transaction(write=True):
+            state = self._sync()
+            # Every paragraph so far joins the sweep, which ends here.
+            keys, ids = self._recent.slice(state._replace(sweep_to=state.top), KEY_MIN, KEY_END)
+            conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
+                             zip(keys.tolist(), ids.tolist()))
+            conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ? "
+                         "WHERE id = 1", (state.top, state.top, KEY_MIN))
+            conn.execute("DELETE FROM recent_removed")
         self._recent.drop_through(state.top)
         self._committed()
         return len(keys)
@@ -529,36 +520,29 @@ class SQLiteStore:
 
     def remove(self, key: str) -> bool:
         conn = self._conn
-        with _errors(self.path):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
-                if row is None:
-                    conn.execute("ROLLBACK")
-                    return False
-                doc = row[0]
-                stored = conn.execute("SELECT id, sig FROM paras WHERE doc = ?", (doc,)).fetchall()
-                if stored:
-                    ids = np.asarray([s[0] for s in stored], dtype=np.int64)
-                    sigs = _signatures(self.path, [s[1] for s in stored], self.config.num_perm)
-                    buckets = self._hasher.keys(sigs).view(np.int64)
-                    conn.executemany("DELETE FROM buckets WHERE bucket = ? AND para = ?",
-                                     zip(buckets.reshape(-1).tolist(),
-                                         np.repeat(ids, buckets.shape[1]).tolist()))
-                    conn.execute("DELETE FROM paras WHERE doc = ?", (doc,))
-                    # Every process forgets the recent entries of these paragraphs.
-                    merged_to, removals = conn.execute(
-                        "SELECT merged_to, removals FROM merge_state WHERE id = 1").fetchone()
-                    recent = [i for i in ids.tolist() if i > merged_to]
-                    conn.executemany("INSERT INTO recent_removed (seq, para) VALUES (?, ?)",
-                                     zip(range(removals + 1, removals + 1 + len(recent)), recent))
-                    conn.execute("UPDATE merge_state SET removals = ? WHERE id = 1",
-                                 (removals + len(recent),))
-                conn.execute("DELETE FROM docs WHERE id = ?", (doc,))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._transaction(write=True):
+            row = conn.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return False
+            doc = row[0]
+            stored = conn.execute("SELECT id, sig FROM paras WHERE doc = ?", (doc,)).fetchall()
+            if stored:
+                ids = np.asarray([s[0] for s in stored], dtype=np.int64)
+                sigs = _signatures(self.path, [s[1] for s in stored], self.config.num_perm)
+                buckets = self._hasher.keys(sigs).view(np.int64)
+                conn.executemany("DELETE FROM buckets WHERE bucket = ? AND para = ?",
+                                 zip(buckets.reshape(-1).tolist(),
+                                     np.repeat(ids, buckets.shape[1]).tolist()))
+                conn.execute("DELETE FROM paras WHERE doc = ?", (doc,))
+                # Every process forgets the recent entries of these paragraphs.
+                merged_to, removals = conn.execute(
+                    "SELECT merged_to, removals FROM merge_state WHERE id = 1").fetchone()
+                recent = [i for i in ids.tolist() if i > merged_to]
+                conn.executemany("INSERT INTO recent_removed (seq, para) VALUES (?, ?)",
+                                 zip(range(removals + 1, removals + 1 + len(recent)), recent))
+                conn.execute("UPDATE merge_state SET removals = ? WHERE id = 1",
+                             (removals + len(recent),))
+            conn.execute("DELETE FROM docs WHERE id = ?", (doc,))
         self._committed()
         return True
 
