@@ -64,7 +64,7 @@ from spinner import _FILLER, Spinner  # noqa: E402
 
 from wireclean.dedup.canonical import canonical_many  # noqa: E402
 from wireclean.dedup.index import DEFAULT_THRESHOLD, Index  # noqa: E402
-from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH,  # noqa: E402
+from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH, run_offsets,  # noqa: E402
                                  cluster_labels,
                                  estimate_containment, estimate_jaccard, score_pairs)
 from wireclean.dedup.minhash import MinHasher  # noqa: E402
@@ -190,7 +190,7 @@ def exact_pairs(c: Corpus, floor: float) -> tuple[Pairs, dict]:
         sel = np.flatnonzero((para >= lo) & (para < hi) & (rank > 0))
         counts = rank[sel]
         rep = np.repeat(sel, counts)
-        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        offs = run_offsets(counts)
         later = para[rep]
         earlier = para[starts[group[rep]] + offs]
         keep = c.doc[later] != c.doc[earlier]

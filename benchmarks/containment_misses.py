@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import accuracy_dedup as acc  # noqa: E402
 import corpora  # noqa: E402
 
-from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH,  # noqa: E402
+from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH, run_offsets,  # noqa: E402
                                  estimate_containment, estimate_jaccard, score_pairs)
 from wireclean.dedup.minhash import MinHasher  # noqa: E402
 
@@ -70,7 +70,7 @@ def key_pairs(keys: np.ndarray, rows: np.ndarray, doc: np.ndarray, cap: int) -> 
     sel = np.flatnonzero(rank > 0)
     counts = rank[sel]
     rep = np.repeat(sel, counts)
-    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    offs = run_offsets(counts)
     later, earlier = sr[rep], sr[starts[group[rep]] + offs]
     keep = doc[later] != doc[earlier]
     a, b = np.minimum(later, earlier)[keep], np.maximum(later, earlier)[keep]

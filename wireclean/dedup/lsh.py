@@ -264,6 +264,17 @@ def best_first(v: Verified) -> Verified:
 
 # --------------------------------------------------------------------------- within a batch
 
+def run_offsets(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n-1 for each n of ``lengths``, concatenated: each position's offset in
+    its run, for expanding (start, length) ranges with one ``np.repeat``.
+
+    >>> run_offsets(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
 def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int):
     """Pairs (later row, earlier row) of one batch that share a band key.
 
@@ -315,9 +326,8 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
         return e, e, srank
     counts = take[has]
     rep = np.repeat(has, counts)
-    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     later = srows[rep]
-    earlier = srows[starts[group_of[rep]] + offs]
+    earlier = srows[starts[group_of[rep]] + run_offsets(counts)]
     keep = later != earlier          # the same row can repeat a key in two bands
     if groups is not None:
         groups = np.asarray(groups)
@@ -574,9 +584,8 @@ class BandTable:
                 n = np.searchsorted(entries, lo[hit] | _LOW32, side="right") - at
                 count[maybe[hit]] += n
                 rep = np.repeat(np.arange(len(hit)), n)
-                offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
                 found_pos.append(maybe[hit[rep]])
-                found_ids.append((entries[at[rep] + offs] & _LOW32).astype(np.int64))
+                found_ids.append((entries[at[rep] + run_offsets(n)] & _LOW32).astype(np.int64))
         if not found_pos:
             e = np.empty(0, np.int64)
             return e, e, count

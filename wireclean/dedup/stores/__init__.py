@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..lsh import DEFAULT_BUCKET_CAP, lsh_params
+from ..lsh import DEFAULT_BUCKET_CAP, lsh_params, run_offsets
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
@@ -127,6 +127,27 @@ this wireclean reads version 1; rebuild it with `wireclean index add`
         return IndexConfig(**{name: stored[name] for name in IndexConfig.names()})
     except KeyError as exc:
         raise IndexFormatError(f"{where}: damaged index (no {exc.args[0]} recorded)") from None
+
+
+def expand_found(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray):
+    """What a store's bucket lookup returns -- (query positions, paragraph ids, count per
+    query key) -- from the ids found for each unique band key (``counts[u]`` of them,
+    concatenated in ``flat``) and, per query position, which unique key it is (``inverse``).
+
+    >>> q, ids, count = expand_found(np.array([2, 0, 1]), np.array([7, 3, 9]), np.array([2, 1, 0, 0]))
+    >>> q.tolist(), ids.tolist(), count.tolist()
+    ([0, 2, 2, 3, 3], [9, 7, 3, 7, 3], [1, 0, 2, 2])
+    """
+    per_q = counts[inverse] if len(inverse) else np.zeros(0, np.int64)
+    has = np.flatnonzero(per_q)
+    if len(has) == 0:
+        e = np.empty(0, np.int64)
+        return e, e, per_q
+    sizes = per_q[has]
+    starts = np.cumsum(counts) - counts
+    rep = np.repeat(has, sizes)
+    return (rep.astype(np.int64), flat[starts[inverse[rep]] + run_offsets(sizes)].astype(np.int64),
+            per_q)
 
 
 @dataclass

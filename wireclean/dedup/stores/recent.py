@@ -38,6 +38,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..lsh import run_offsets
+
 KEY_MIN = -(1 << 63)   # bucket keys are stored as signed 64-bit integers
 KEY_END = 1 << 63      # one past the largest
 
@@ -136,10 +138,8 @@ class RecentEntries:
             if len(has) == 0:
                 continue
             reps = n[has]
-            u = np.repeat(has, reps)
-            at = np.repeat(lo[has], reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
-            found_u.append(u)
-            found_id.append(ids[at])
+            found_u.append(np.repeat(has, reps))
+            found_id.append(ids[np.repeat(lo[has], reps) + run_offsets(reps)])
         if not found_u:
             e = np.empty(0, np.int64)
             return e, e

@@ -80,7 +80,8 @@ except ImportError:  # the [redis] extra is not installed: open() says how to ge
     redis = None
 
 from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
-from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
+from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, expand_found,
+               stored_config)
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
@@ -394,7 +395,7 @@ class RedisStore:
         if held:
             raise DuplicateKeyError(f"key {batch.keys[held - 1]!r} is already in the index")
         counts = np.array(counts.split(b","), dtype=np.int64) if len(uniq) else np.zeros(0, int)
-        q, found, existing = _expand(counts, np.frombuffer(found, dtype="<i8"), inverse)
+        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"), inverse)
         rows, cand = q // max(nb, 1), found
         new_base = None
         if add:
@@ -584,27 +585,6 @@ class RedisStore:
 
 
 # ---- helpers ----------------------------------------------------------------------------
-
-def _expand(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray):
-    """(query positions, paragraph ids, count per query key) from the ids found for each
-    unique band key (``counts[u]`` of them, concatenated in ``flat``) and, per query
-    position, which unique key it is (``inverse``).
-
-    >>> q, ids, count = _expand(np.array([2, 0, 1]), np.array([7, 3, 9]), np.array([2, 1, 0, 0]))
-    >>> q.tolist(), ids.tolist(), count.tolist()
-    ([0, 2, 2, 3, 3], [9, 7, 3, 7, 3], [1, 0, 2, 2])
-    """
-    per_q = counts[inverse] if len(inverse) else np.zeros(0, np.int64)
-    has = np.flatnonzero(per_q)
-    if len(has) == 0:
-        e = np.empty(0, np.int64)
-        return e, e, per_q
-    sizes = per_q[has]
-    starts = np.cumsum(counts) - counts
-    rep = np.repeat(has, sizes)
-    offs = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return rep.astype(np.int64), flat[starts[inverse[rep]] + offs].astype(np.int64), per_q
-
 
 def _to_json(key: str, meta: Any) -> str:
     try:

@@ -58,7 +58,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
-from . import FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, stored_config
+from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, expand_found,
+               stored_config)
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
 FORMAT_VERSION = 2
@@ -411,31 +412,19 @@ class SQLiteStore:
     def _lookup(self, flat: np.ndarray, state: SweepState):
         """(query positions, para ids, count per query key) for int64 bucket keys: the
         entries in the B-tree and the recent ones not yet there."""
-        count = np.zeros(len(flat), dtype=np.int64)
         if len(flat) == 0:
             e = np.empty(0, np.int64)
-            return e, e, count
+            return e, e, e
         uniq, inverse = np.unique(flat, return_inverse=True)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq.tolist(), self._chunk))
-        r_u, r_id = self._recent.lookup(uniq, state)
-        if not got and not len(r_u):
-            e = np.empty(0, np.int64)
-            return e, e, count
         pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
-        fu = np.concatenate((np.searchsorted(uniq, pairs[:, 0]), r_u))
-        fp = np.concatenate((pairs[:, 1], r_id))
-        order = np.argsort(fu, kind="stable")
-        fu, fp = fu[order], fp[order]
-        lo = np.searchsorted(fu, np.arange(len(uniq)), side="left")
-        hi = np.searchsorted(fu, np.arange(len(uniq)), side="right")
-        per_key = (hi - lo)[inverse]
-        count[:] = per_key
-        has = np.flatnonzero(per_key)
-        reps = per_key[has]
-        rep = np.repeat(has, reps)
-        offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
-        return rep.astype(np.int64), fp[lo[inverse[rep]] + offs], count
+        r_u, r_id = self._recent.lookup(uniq, state)
+        # Found ids grouped by unique key (B-tree and recent entries together).
+        found_u = np.concatenate((np.searchsorted(uniq, pairs[:, 0]), r_u))
+        order = np.argsort(found_u, kind="stable")
+        found = np.concatenate((pairs[:, 1], r_id))[order]
+        return expand_found(np.bincount(found_u, minlength=len(uniq)), found, inverse)
 
     def _fetch(self, ids: np.ndarray):
         """Stored paragraphs by id: (ids sorted, doc, para, shingles, signatures)."""
