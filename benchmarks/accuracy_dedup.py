@@ -64,6 +64,7 @@ from spinner import _FILLER, Spinner  # noqa: E402
 
 from wireclean.dedup.canonical import canonical_many  # noqa: E402
 from wireclean.dedup.index import DEFAULT_THRESHOLD, Index  # noqa: E402
+from wireclean.dedup.sentences import NO_KEY, SentenceKeys  # noqa: E402
 from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH, run_offsets,  # noqa: E402
                                  cluster_labels,
                                  estimate_containment, estimate_jaccard, score_pairs)
@@ -230,11 +231,13 @@ def pair_truth(c: Corpus, truth: Pairs, codes: np.ndarray) -> tuple[np.ndarray, 
 
 # --------------------------------------------------------------------------- the engine
 
-def engine_pairs(c: Corpus, threshold: float) -> tuple[np.ndarray, dict]:
-    """Pairs reported by the in-corpus mode: every article through ``check_and_add_many``.
-    ``info["jaccard"]`` holds each pair's reported ``jaccard`` field."""
+def engine_pairs(c: Corpus, threshold: float,
+                 sentence_words: int | None = None) -> tuple[np.ndarray, dict]:
+    """Pairs reported by the in-corpus mode: every article through ``check_and_add_many``
+    (``sentence_words``: the index's, default its default). ``info["jaccard"]`` holds each
+    pair's reported ``jaccard`` field."""
     n = len(c.sets)
-    idx = Index(threshold=threshold)
+    idx = Index(threshold=threshold, sentence_words=sentence_words)
     t0 = time.perf_counter()
     codes, jaccards = [], []
     for key, matches in idx.check_and_add_many((str(d), text) for d, text in enumerate(c.texts)):
@@ -247,7 +250,8 @@ def engine_pairs(c: Corpus, threshold: float) -> tuple[np.ndarray, dict]:
     seconds = time.perf_counter() - t0
     cfg = idx.config
     info = {"bands": cfg.bands, "rows": cfg.rows, "seed": cfg.seed, "bucket_cap": cfg.bucket_cap,
-            "num_perm": cfg.num_perm, "shingle_size": cfg.shingle_size, "seconds": seconds,
+            "num_perm": cfg.num_perm, "shingle_size": cfg.shingle_size,
+            "sentence_words": cfg.sentence_words, "seconds": seconds,
             "matches": len(codes)}
     unique, first = np.unique(np.asarray(codes, np.int64), return_index=True)
     info["jaccard"] = np.asarray(jaccards, np.float64)[first]
@@ -321,12 +325,27 @@ def positional_sizes(texts: list[str], k: int) -> np.ndarray:
     return np.where(tokens >= k, tokens - k + 1, np.minimum(tokens, 1))
 
 
-def engine_steps(sig_a: np.ndarray, sig_b: np.ndarray, pos_a, pos_b, cfg) -> tuple:
-    """The engine's steps for pairs of (full) signatures: (shares a band key, the Jaccard
-    estimate and the score its verification computes from the stored 8-bit values and
-    the positional shingle counts)."""
+def sentence_keys(texts: list[str], sentence_words: int, seed: int) -> np.ndarray:
+    """The engine's sentence keys of ``texts`` (n, slots); none when ``sentence_words`` is 0."""
+    if not sentence_words:
+        return np.zeros((len(texts), 1), np.uint64)
+    return SentenceKeys(sentence_words, seed).keys(texts)
+
+
+def share_a_key(keys_a: np.ndarray, keys_b: np.ndarray) -> np.ndarray:
+    """Per pair: do rows ``keys_a[k]`` and ``keys_b[k]`` share a sentence key (0: unused)?"""
+    same = keys_a[:, :, None] == keys_b[:, None, :]
+    return (same & (keys_a != NO_KEY)[:, :, None]).any(axis=(1, 2))
+
+
+def engine_steps(sig_a: np.ndarray, sig_b: np.ndarray, pos_a, pos_b, cfg,
+                 sent_a: np.ndarray, sent_b: np.ndarray) -> tuple:
+    """The engine's steps for pairs of (full) signatures: (shares a band or sentence key,
+    the Jaccard estimate and the score its verification computes from the stored 8-bit
+    values and the positional shingle counts)."""
     hasher = BandHasher(cfg.bands, cfg.rows, cfg.seed)
     cand = ((hasher.keys(sig_a) >> np.uint64(32)) == (hasher.keys(sig_b) >> np.uint64(32))).any(axis=1)
+    cand |= share_a_key(sent_a, sent_b)
     bits = SignatureLSH.SIG_BITS
     low = np.uint32((1 << bits) - 1)
     j8 = estimate_jaccard(sig_a & low, sig_b & low, bits)
@@ -338,7 +357,8 @@ def diagnose(c: Corpus, truth: Pairs, reported: np.ndarray, rep_score: np.ndarra
     """Why pairs were missed or wrongly reported at ``t``: the engine's steps redone per pair.
 
     Universe: every pair with exact score >= the truth floor, plus every reported pair.
-    For each: does it share a band key (bands x rows, the engine's BandHasher and seed)?
+    For each: does it share a band key (bands x rows, the engine's BandHasher and seed) or
+    a sentence key?
     the score the engine's verification computes (8-bit signature values, positional
     shingle counts)? and the same with 32-bit values, with distinct-shingle counts, and
     with the exact score (a verification that looked at the shingle sets).
@@ -348,11 +368,12 @@ def diagnose(c: Corpus, truth: Pairs, reported: np.ndarray, rep_score: np.ndarra
                        shingle_size=info["shingle_size"])
     sigs = hasher.signatures(c.para_text)
     keys = BandHasher(info["bands"], info["rows"], info["seed"]).keys(sigs) >> np.uint64(32)
+    sent = sentence_keys(c.para_text, info["sentence_words"], info["seed"])
     pos = positional_sizes(c.para_text, info["shingle_size"])
     codes = np.union1d(truth.code, reported)
     a, b = codes // n, codes % n
     exact_j, exact_s = pair_truth(c, truth, codes)
-    cand = (keys[a] == keys[b]).any(axis=1)
+    cand = (keys[a] == keys[b]).any(axis=1) | share_a_key(sent[a], sent[b])
     bits = SignatureLSH.SIG_BITS
     low = np.uint32((1 << bits) - 1)
     j8 = estimate_jaccard(sigs[a] & low, sigs[b] & low, bits)
@@ -460,7 +481,9 @@ def reprint_misses(originals, copies, found, exact, cfg, t, hasher) -> dict:
     sig_o, sig_c = hasher.signatures(originals), hasher.signatures(copies)
     k = hasher.shingle_size
     cand, _, score = engine_steps(sig_o, sig_c, positional_sizes(originals, k),
-                                  positional_sizes(copies, k), cfg)
+                                  positional_sizes(copies, k), cfg,
+                                  sentence_keys(originals, cfg.sentence_words, cfg.seed),
+                                  sentence_keys(copies, cfg.sentence_words, cfg.seed))
     missed = ~found
     reach = exact >= t - EPS
     return {"missed": int(missed.sum()),
@@ -576,7 +599,7 @@ def print_tables(res: dict, default: float) -> None:
               f"{fmt(r['recall_j_by_field'])} / {fmt(r['precision_j_by_field'])} |")
 
     print(f"\n## Why, at {default}: misses and false pairs, the engine's steps redone per pair\n")
-    print("| corpus | missed | not a band candidate | of which exact J < t−margin (containment only) "
+    print("| corpus | missed | not a candidate (band or sentence key) | of which exact J < t−margin (containment only) "
           "| candidate, estimate < t | candidate, estimate ≥ t (bucket cap or other) "
           "| missed with exact < t+0.05 | largest true cluster | false | by Jaccard estimate | "
           "by containment estimate | false with exact ≥ t−0.05 | simulation = engine |")
@@ -591,7 +614,7 @@ def print_tables(res: dict, default: float) -> None:
               f"{g['false_by_jaccard_estimate']:,} | {g['false_by_containment_estimate']:,} | "
               f"{g['false_exact_score_within_0.05']:,} | {g['simulation_agrees_with_engine']:.4f} |")
 
-    print(f"\n## What-if at {default}, J-or-C truth, all corpora pooled (same band candidates)\n")
+    print(f"\n## What-if at {default}, J-or-C truth, all corpora pooled (same candidates)\n")
     print("| verification | recall | precision |")
     print("|---|---:|---:|")
     for variant, v in res["what_if_all"].items():
@@ -631,7 +654,7 @@ def print_tables(res: dict, default: float) -> None:
               f"{fmt(e['found_of_exact_ge_t'])} | {e['mean_exact_score']:.3f} | "
               f"{e['matched_another_original']:.3f} |")
     print(f"\nWhy copies were missed at {default} (the engine's steps redone per copy):\n")
-    print("| copies | missed | exact score < t | exact ≥ t, not a band candidate | "
+    print("| copies | missed | exact score < t | exact ≥ t, not a candidate | "
           "exact ≥ t, candidate, estimate < t | other |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, e in r.items():

@@ -1,9 +1,9 @@
-"""Why true pairs are still missed at the default threshold, and what a second,
-lower-threshold band set would reach and cost (analysis only: the engine is not changed).
+"""Why true pairs are missed by the bands alone at the default threshold, and what another
+source of candidates would reach and cost (analysis only: the engine is not changed).
 
 For one corpus (default Reuters-21578) the in-corpus pairs of benchmarks/accuracy_dedup.py
-are recomputed at the default threshold: exact truth (Jaccard-or-containment), the engine's
-reported pairs, and for every missed pair its exact Jaccard J, containment C, size ratio
+are recomputed at the default threshold: exact truth (Jaccard-or-containment), the pairs
+the engine reports with its bands alone (``sentence_words=0``), and for every missed pair its exact Jaccard J, containment C, size ratio
 r = |smaller| / |larger| (distinct shingles) and whether it shares a key of the engine's
 bands. Misses are split into
 
@@ -29,6 +29,9 @@ entries, and the candidate pairs they add. Each M is simulated twice: every pair
 anchor, and only pairs sharing *all* anchors of the side with fewer -- what a trimmed copy
 does, and a shared stock phrase in otherwise different paragraphs does not.
 
+``--sentences W`` simulates the engine's sentence keys (:mod:`wireclean.dedup.sentences`):
+the first and last W canonical tokens of each sentence, the source the engine now has.
+
 Corpus text is never written out; figures go to ``benchmarks/out/containment_misses.json``.
 
     .venv/bin/python benchmarks/containment_misses.py --extra 42x3 --extra 14x3 --anchors 8
@@ -51,6 +54,7 @@ import corpora  # noqa: E402
 from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH, run_offsets,  # noqa: E402
                                  estimate_containment, estimate_jaccard, score_pairs)
 from wireclean.dedup.minhash import MinHasher  # noqa: E402
+from wireclean.dedup.sentences import SentenceKeys  # noqa: E402
 
 JSON_OUT = corpora.OUT_DIR / "containment_misses.json"
 EPS = acc.EPS
@@ -116,12 +120,17 @@ def anchor_pairs_sharing_all(sets: list[np.ndarray], every: int, popular: int, d
     """:func:`anchor_pairs`, keeping only the pairs that share *every* anchor of the side
     with fewer anchors -- what a trimmed copy does -- so one shared stock phrase is not a
     candidate when the shorter side has other anchors."""
-    n = len(sets)
     keys, rows = anchors(sets, every, popular)
+    return pairs_sharing_all(keys, rows, doc, cap), len(keys) / max(len(sets), 1)
+
+
+def pairs_sharing_all(keys: np.ndarray, rows: np.ndarray, doc: np.ndarray, cap: int) -> np.ndarray:
+    """Pair codes sharing every key of the side with fewer keys."""
+    n = len(doc)
     held = np.bincount(rows, minlength=n)       # anchors per paragraph, stock phrases dropped
     uniq, shared = np.unique(key_pairs(keys, rows, doc, cap), return_counts=True)
     a, b = uniq // n, uniq % n
-    return uniq[shared >= np.minimum(held[a], held[b])], len(keys) / max(n, 1)
+    return uniq[shared >= np.minimum(held[a], held[b])]
 
 
 def verify(codes, sigs, pos, n, t, chunk=500_000):
@@ -154,6 +163,8 @@ def main() -> None:
                              "J < t - margin)")
     parser.add_argument("--anchors", action="append", type=int, default=[], metavar="M",
                         help="simulate content-defined anchors, one shingle in M (repeatable)")
+    parser.add_argument("--sentences", action="append", type=int, default=[], metavar="W",
+                        help="simulate the engine's sentence keys of W words (repeatable)")
     parser.add_argument("--popular", type=int, default=64,
                         help="drop anchors held by more paragraphs than this (default 64)")
     args = parser.parse_args()
@@ -174,7 +185,7 @@ def main() -> None:
         c = acc.load_corpus(name, articles, hasher)
         n = len(c.sets)
         truth, _ = acc.exact_pairs(c, t)
-        reported, info = acc.engine_pairs(c, t)
+        reported, info = acc.engine_pairs(c, t, sentence_words=0)
         true = truth.score >= t - EPS
         codes = truth.code[true]
         jac, con = truth.jaccard[true], truth.containment[true]
@@ -249,6 +260,17 @@ def main() -> None:
                                                   info["bucket_cap"])
             entry["extra"][f"anchors 1/{every}, all of the smaller side's shared"] = \
                 second_source(pairs, f"{info['bands']} -> {info['bands']} + {per:.2f}")
+        for words in args.sentences:
+            mat = SentenceKeys(words).keys(c.para_text)
+            rows, cols = np.nonzero(mat)
+            keys = mat[rows, cols]
+            per = len(keys) / max(n, 1)
+            entry["extra"][f"sentence keys of {words} words, any shared"] = second_source(
+                band_pairs(keys[:, None], c.doc, info["bucket_cap"], rows),
+                f"{info['bands']} -> {info['bands']} + {per:.2f}")
+            entry["extra"][f"sentence keys of {words} words, all of the smaller side's shared"] = \
+                second_source(pairs_sharing_all(keys, rows, c.doc, info["bucket_cap"]),
+                              f"{info['bands']} -> {info['bands']} + {per:.2f}")
         entry["seconds"] = time.perf_counter() - t0
         res["corpora"][name] = entry
         print(json.dumps({name: entry}, indent=2))

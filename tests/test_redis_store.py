@@ -121,10 +121,25 @@ def test_one_config_key_records_the_parameters(redis_url):
         config = idx.config
     client, prefix = raw(redis_url)
     stored = json.loads(client.get(f"{prefix}:config"))
-    assert stored == {"format": "wireclean-index", "version": 1, "threshold": 0.75,
+    assert stored == {"format": "wireclean-index", "version": 2, "threshold": 0.75,
                       "num_perm": 128, "seed": 1, "shingle_size": 4, "bands": config.bands,
                       "rows": config.rows, "bucket_cap": config.bucket_cap,
-                      "hash_version": config.hash_version}
+                      "hash_version": config.hash_version, "sentence_words": 8}
+
+
+def test_a_version_1_index_goes_on_without_sentence_keys(redis_url):
+    """Version 1 had no sentence keys: it is read as it is and keeps matching as it did."""
+    with Index.open(redis_url, sentence_words=0) as idx:
+        idx.add("wire/1", STORY)
+    client, prefix = raw(redis_url)
+    stored = json.loads(client.get(f"{prefix}:config"))
+    del stored["sentence_words"]
+    client.set(f"{prefix}:config", json.dumps({**stored, "version": 1}))
+    with Index.open(redis_url) as idx:
+        assert idx.config.sentence_words == 0
+        assert {m.key for m in idx.check_and_add("wire/2", STORY)} == {"wire/1"}
+    assert json.loads(client.get(f"{prefix}:config"))["version"] == 1   # not rewritten
+    assert not client.exists(f"{prefix}:sent")
 
 
 def test_signatures_are_raw_bytes_and_meta_is_json(redis_url):
@@ -166,7 +181,9 @@ def test_remove_clears_buckets_signatures_and_key(redis_url):
         idx.remove("wire/1")
         bands = idx.config.bands
     client, prefix = raw(redis_url)
-    assert list(buckets(client, prefix).values()) == [1] * bands   # "other"'s, once each
+    (sentences,) = client.hvals(f"{prefix}:sent")       # "other"'s sentence keys
+    keys = bands + np.count_nonzero(np.frombuffer(sentences, "<u8"))
+    assert list(buckets(client, prefix).values()) == [1] * keys   # "other"'s, once each
     assert client.hlen(f"{prefix}:sig") == client.hlen(f"{prefix}:para") == 1
     assert client.hkeys(f"{prefix}:keys") == [b"other"]
 
@@ -218,7 +235,7 @@ def test_foreign_data_under_the_prefix_is_refused_untouched(redis_url, kind):
     else:
         Index.open(redis_url).close()
         stored = json.loads(client.get(f"{prefix}:config"))
-        stored["version"] = 0 if kind == "older version" else 2
+        stored["version"] = 0 if kind == "older version" else 3
         client.set(f"{prefix}:config", json.dumps(stored))
         expect = kind.split()[0]
     before = {k: client.dump(k) for k in client.scan_iter(match=f"{prefix}:*")}

@@ -137,8 +137,11 @@ def test_remove_is_persistent_and_clears_the_buckets(tmp_path, monkeypatch):
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM paras").fetchone()[0] == 1
     bands = db.execute("SELECT bands FROM wireclean_index").fetchone()[0]
+    (sentences,) = db.execute("SELECT sentences FROM paras").fetchone()
+    sentence_keys = np.count_nonzero(np.frombuffer(sentences, "<u8"))
+    assert sentence_keys >= 2       # OTHER's paragraph is one long sentence at least
     assert db.execute("SELECT count(DISTINCT para) FROM buckets").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM buckets").fetchone()[0] == bands
+    assert db.execute("SELECT count(*) FROM buckets").fetchone()[0] == bands + sentence_keys
 
 
 # ---------------------------------------------------------------- entries merged in sweeps
@@ -168,12 +171,15 @@ def assert_btree_holds_exactly_the_merged_entries(path, hasher) -> None:
     merged_to, sweep_to, cursor = db.execute(
         "SELECT merged_to, sweep_to, cursor FROM merge_state").fetchone()
     assert 0 < merged_to <= sweep_to
-    rows = db.execute("SELECT id, sig, full FROM paras").fetchall()
+    rows = db.execute("SELECT id, sig, full, sentences FROM paras").fetchall()
     expected = set()
-    for pid, sig, full in rows:
-        keys = hasher.keys(np.frombuffer(sig, "<u4").reshape(1, -1)).view(np.int64)[0]
+    for pid, sig, full, sentences in rows:
+        # Band keys, then the sentence key slots (0: unused, never stored).
+        keys = np.concatenate((hasher.keys(np.frombuffer(sig, "<u4").reshape(1, -1))[0],
+                               np.frombuffer(sentences or bytes(64), "<u8"))).view(np.int64)
         kept = np.ones(len(keys), bool) if full is None else ~np.unpackbits(
             np.frombuffer(full, np.uint8), count=len(keys), bitorder="little").astype(bool)
+        kept &= keys != 0
         for key in keys[kept].tolist():
             if pid <= merged_to or (pid <= sweep_to and key < cursor):
                 expected.add((key, pid))
@@ -256,24 +262,37 @@ def test_compact_merges_every_recent_entry_and_changes_no_match(tmp_path):
             assert hits_of(compacted.query(text)) == hits_of(not_compacted.query(text))
 
 
-def test_a_version_1_file_is_upgraded_in_place(tmp_path, monkeypatch):
+def _downgrade(path, version: int) -> None:
+    """Turn a file made with ``sentence_words=0`` back into the layout of ``version``."""
+    db = sqlite3.connect(path)
+    db.executescript("ALTER TABLE paras DROP COLUMN sentences; "
+                     "ALTER TABLE wireclean_index DROP COLUMN sentence_words;")
+    if version == 1:
+        db.executescript("DROP TABLE merge_state; DROP TABLE recent_removed; "
+                         "ALTER TABLE paras DROP COLUMN full;")
+    db.executescript(f"UPDATE wireclean_index SET version = {version}; "
+                     f"PRAGMA user_version = {version};")
+    db.close()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_file_is_upgraded_in_place_and_keeps_matching_as_it_did(tmp_path, monkeypatch,
+                                                                          version):
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # all entries in the B-tree, as in v1
     path = tmp_path / "wire.db"
-    with Index.open(path) as idx:
+    with Index.open(path, sentence_words=0) as idx:
         idx.add("wire/1", STORY)
-    db = sqlite3.connect(path)
-    db.executescript("DROP TABLE merge_state; DROP TABLE recent_removed; "
-                     "ALTER TABLE paras DROP COLUMN full; "
-                     "UPDATE wireclean_index SET version = 1; PRAGMA user_version = 1;")
-    db.close()
+    _downgrade(path, version)
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1 << 20)
     with Index.open(path) as idx:
+        assert idx.config.sentence_words == 0       # its paragraphs have no sentence keys
         assert [m.key for m in idx.check_and_add("wire/2", STORY)] == ["wire/1", "wire/1"]
     with Index.open(path) as idx:
         assert sorted({m.key for m in idx.query(STORY)}) == ["wire/1", "wire/2"]
     db = sqlite3.connect(path)
     assert db.execute("SELECT version FROM wireclean_index").fetchone()[0] == FORMAT_VERSION
     assert db.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION
+    assert db.execute("SELECT count(*) FROM paras WHERE sentences IS NOT NULL").fetchone()[0] == 0
     db.close()
 
 

@@ -420,7 +420,8 @@ class Engine:
     def __init__(self, config, jobs: int, min_words: int, bands=None):
         self.jobs = jobs
         self.params = {"num_perm": config.num_perm, "seed": config.seed,
-                       "shingle_size": config.shingle_size}
+                       "shingle_size": config.shingle_size,
+                       "sentence_words": config.sentence_words}
         self.bands = bands
         self.min_words = min_words
         self.paragraphs = 0   # matchable paragraphs hashed

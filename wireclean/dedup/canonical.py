@@ -37,7 +37,7 @@ from typing import Sequence
 
 import regex
 
-__all__ = ["canonical", "canonical_bytes", "canonical_joined", "canonical_many"]
+__all__ = ["SENTENCE_END", "canonical", "canonical_bytes", "canonical_joined", "canonical_many"]
 
 # Joins the texts of a chunk. Folding keeps \x01 and never lets a pattern cross it; a text
 # that itself holds \x01 has it turned into a space first.
@@ -47,11 +47,29 @@ _JOIN = " \x01 "
 # ---- bytes steps (every text ends up here) -----------------------------------------------
 
 # Every ASCII byte that is not a letter or a digit becomes a space, except the chunk
-# separator. Bytes >= 0x80 (UTF-8 of already-folded non-ASCII letters) pass through.
-_ASCII_TO_SPACE = bytes(
-    c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128 or c == 1) else 32
-    for c in range(256)
-)
+# separator (and, when sentence ends are marked, their mark). Bytes >= 0x80 (UTF-8 of
+# already-folded non-ASCII letters) pass through.
+def _space_table(keep: bytes) -> bytes:
+    return bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128
+                       or c in keep) else 32 for c in range(256))
+
+
+_ASCII_TO_SPACE = _space_table(b"\x01")
+_ASCII_TO_SPACE_MARKED = _space_table(b"\x01\x02")
+
+# Marks a sentence end in the canonical form (see sentences.py); like a space, it is not
+# part of any token, so the tokens -- and the shingles -- are those of the unmarked form.
+_MARK = "\x02"
+# A sentence ends at . ! or ? (then closing quotes or brackets) before whitespace, unless
+# the word before is a single letter (initials, "U.S.", "p.m.") or a common title, and the
+# next one does not begin in lower case. What matters is that two copies are cut alike.
+# The mark comes first so the look-behinds are tried only where one is found.
+SENTENCE_END = re.compile(
+    r"[.!?](?<!\b[A-Za-z].)"
+    + "".join(rf"(?<!\b{title}.)" for title in
+              ("Mr", "Ms", "Dr", "St", "Jr", "Sr", "No", "Mrs", "Gen", "Gov", "Sen", "Rep", "vs"))
+    + r"[.!?]*[\"'\u201d\u2019)\]]*\s+(?![a-z])")
+
 
 # Patterns begin with a literal so the scan is fast; the left word boundary is checked in
 # the replacement (a literal prefix is lost with a leading \b or look-behind).
@@ -101,13 +119,13 @@ def _fold_lower_b(b: bytes) -> bytes:
     return b
 
 
-def _fold_ascii(b: bytes) -> bytes:
+def _fold_ascii(b: bytes, table: bytes = _ASCII_TO_SPACE) -> bytes:
     """Fold a chunk of ASCII texts (joined by _JOIN, encoded)."""
     if b"U.S" in b:
         b = _DOTTED_US_B.sub(b" USA ", b)
     if b"U.K." in b:
         b = _DOTTED_UK_B.sub(b" UK ", b)
-    b = b" " + b.translate(_ASCII_TO_SPACE) + b" "
+    b = b" " + b.translate(table) + b" "
     b = _fold_upper_b(b).lower()
     return _fold_lower_b(b)
 
@@ -124,7 +142,7 @@ _MARKS = regex.compile(r"\p{M}+")
 _FORMAT = regex.compile(r"\p{Cf}+")
 
 
-def _fold_unicode(text: str) -> bytes:
+def _fold_unicode(text: str, table: bytes = _ASCII_TO_SPACE) -> bytes:
     """Fold a chunk of texts (joined by _JOIN), some of them non-ASCII.
 
     Same steps as the ASCII path, with the Unicode ones added: compatibility forms and
@@ -140,7 +158,7 @@ def _fold_unicode(text: str) -> bytes:
     text = _MARKS.sub("", text)
     text = _FORMAT.sub("", text)
     text = _NON_ASCII_NON_WORD.sub(" ", text)
-    b = b" " + text.encode("utf-8").translate(_ASCII_TO_SPACE) + b" "
+    b = b" " + text.encode("utf-8").translate(table) + b" "
     b = _fold_upper_b(b).decode("utf-8").casefold().encode("utf-8")
     return _fold_lower_b(b)
 
@@ -184,35 +202,41 @@ def _repaired(text: str) -> str:
 
 # ---- public ------------------------------------------------------------------------------
 
-def canonical_joined(texts: Sequence[str]) -> bytes:
+def canonical_joined(texts: Sequence[str], sentences: bool = False) -> bytes:
     """The canonical forms of ``texts`` in one buffer: ``b" "``, then each form with
     ``b" \\x01 "`` between them, then ``b" "``. Besides ``\\x01`` the only non-token byte
-    is the space. This is what :class:`~wireclean.dedup.minhash.MinHasher` hashes.
+    is the space -- and with ``sentences``, ``\\x02`` where a sentence ends (:data:`SENTENCE_END`).
+    This is what :class:`~wireclean.dedup.minhash.MinHasher` hashes.
 
     Folding runs over the whole batch at once: a batch of plain ASCII texts costs a
     handful of ``bytes`` operations in all, not per text.
 
     >>> canonical_joined(["U.S. stocks rose.", "Talks; resumed"])
     b'  u.s.  stocks rose  \\x01 talks  resumed '
+    >>> canonical_joined(["Stocks rose. Mr. Lee sold."], sentences=True).split()
+    [b'stocks', b'rose', b'\\x02', b'mr', b'lee', b'sold']
     """
     texts = list(texts)
     joined = _JOIN.join(texts)
-    if joined.count(_SEP) != len(texts) - 1:  # a text holds the separator itself
-        texts = [t.replace(_SEP, " ") for t in texts]
+    if joined.count(_SEP) != len(texts) - 1 or (sentences and _MARK in joined):
+        # A text holds a byte the buffer uses itself.
+        texts = [t.replace(_SEP, " ").replace(_MARK, " ") for t in texts]
         joined = _JOIN.join(texts)
+    table = _ASCII_TO_SPACE_MARKED if sentences else _ASCII_TO_SPACE
+    mark = (lambda t: SENTENCE_END.sub(" " + _MARK + " ", t)) if sentences else (lambda t: t)
     if joined.isascii() and not ("&" in joined and _ENTITY_LIKE.search(joined)):
-        return _fold_ascii(joined.encode("ascii"))
+        return _fold_ascii(mark(joined).encode("ascii"), table)
     texts = [_repaired(t) for t in texts]
     plain = [t.isascii() for t in texts]
     if all(plain):
-        return _fold_ascii(_JOIN.join(texts).encode("ascii"))
+        return _fold_ascii(mark(_JOIN.join(texts)).encode("ascii"), table)
     if not any(plain):
-        return _fold_unicode(_JOIN.join(texts))
+        return _fold_unicode(mark(_JOIN.join(texts)), table)
     # Both kinds: fold each kind as one chunk, then put the forms back in order.
-    ascii_forms = iter(_fold_ascii(_JOIN.join(
-        t for t, p in zip(texts, plain) if p).encode("ascii")).split(b"\x01"))
-    other_forms = iter(_fold_unicode(_JOIN.join(
-        t for t, p in zip(texts, plain) if not p)).split(b"\x01"))
+    ascii_forms = iter(_fold_ascii(mark(_JOIN.join(
+        t for t, p in zip(texts, plain) if p)).encode("ascii"), table).split(b"\x01"))
+    other_forms = iter(_fold_unicode(mark(_JOIN.join(
+        t for t, p in zip(texts, plain) if not p)), table).split(b"\x01"))
     return b"\x01".join([next(ascii_forms) if p else next(other_forms) for p in plain])
 
 

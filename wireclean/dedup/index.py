@@ -79,27 +79,33 @@ class Index:
         num_perm, seed, shingle_size: the MinHash signature (defaults 128, 1, 3).
         min_words: paragraphs with fewer words are numbered but never matched.
         bucket_cap: most paragraphs per LSH bucket (bounds a boilerplate paragraph's cost).
+        sentence_words: tokens hashed at each end of a sentence for the sentence keys that
+            find a paragraph reprinted inside a longer one (default 8; 0: none; see
+            :mod:`~wireclean.dedup.sentences`).
     """
 
     def __init__(self, threshold: float | None = None, *, num_perm: int | None = None,
                  seed: int | None = None, shingle_size: int | None = None,
                  min_words: int = DEFAULT_MIN_WORDS, bucket_cap: int | None = None,
-                 _store=None):
+                 sentence_words: int | None = None, _store=None):
         if _store is None:
-            config = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap)
+            config = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap,
+                                        sentence_words)
             _store = MemoryStore(config)
         self._store = _store
         self.config: IndexConfig = _store.config
         self.min_words = min_words
         self._hasher = MinHasher(num_perm=self.config.num_perm, seed=self.config.seed,
                                  shingle_size=self.config.shingle_size)
+        self._sentences = self.config.sentence_keys()
         self._lock = threading.RLock()
 
     @classmethod
     def open(cls, target: str | os.PathLike, *, threshold: float | None = None,
              num_perm: int | None = None, seed: int | None = None,
              shingle_size: int | None = None, min_words: int = DEFAULT_MIN_WORDS,
-             bucket_cap: int | None = None, create: bool = True) -> "Index":
+             bucket_cap: int | None = None, sentence_words: int | None = None,
+             create: bool = True) -> "Index":
         """Open a persistent index, created when missing (unless ``create`` is false):
 
         * an SQLite file path -- the embedded default;
@@ -113,8 +119,10 @@ class Index:
         target = os.fspath(target)
         given = {name: value for name, value in (
             ("threshold", threshold), ("num_perm", num_perm), ("seed", seed),
-            ("shingle_size", shingle_size), ("bucket_cap", bucket_cap)) if value is not None}
-        wanted = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap)
+            ("shingle_size", shingle_size), ("bucket_cap", bucket_cap),
+            ("sentence_words", sentence_words)) if value is not None}
+        wanted = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap,
+                                    sentence_words)
         if "://" in target:
             from .stores.redis import RedisStore
             store = RedisStore.open(target, wanted, given, create=create)
@@ -276,16 +284,21 @@ class Index:
             texts += matchable
             record += [i] * len(numbers)
             para += numbers
-        sigs, sizes = self._signatures(texts)
+        sigs, sizes, sentence_keys = self._signatures(texts)
         return Batch(keys, metas, np.asarray(record, dtype=np.int64),
-                     np.asarray(para, dtype=np.int64), sizes, sigs)
+                     np.asarray(para, dtype=np.int64), sizes, sigs, sentence_keys)
 
-    def _signatures(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Signatures and shingle counts (the counts let containment be estimated)."""
+    def _signatures(self, texts: list[str]) -> tuple:
+        """Signatures, shingle counts (the counts let containment be estimated) and
+        sentence keys (None when the index has none)."""
+        sk = self._sentences
         if not texts:
-            return np.empty((0, self.config.num_perm), np.uint32), np.empty(0, np.int64)
+            return (np.empty((0, self.config.num_perm), np.uint32), np.empty(0, np.int64),
+                    None if sk is None else np.zeros((0, sk.SLOTS), np.uint64))
         # Shingles are counted by position (a repeated shingle counts twice).
-        return self._hasher.signatures_and_sizes(texts)
+        if sk is None:
+            return (*self._hasher.signatures_and_sizes(texts), None)
+        return self._hasher.signatures_sizes_and_sentences(texts, sk)
 
 
 def _unpack(record: Sequence) -> tuple[str, str, Any]:

@@ -32,6 +32,8 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from .sentences import NO_KEY
+
 #: Candidates are verified, so a false positive of the banding costs one signature
 #: comparison while a false negative is a reprint never reported: weigh misses 9:1.
 DEFAULT_WEIGHTS = (0.1, 0.9)
@@ -276,13 +278,13 @@ def run_offsets(lengths: np.ndarray) -> np.ndarray:
 
 
 def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int):
-    """Pairs (later row, earlier row) of one batch that share a band key.
+    """Pairs (later row, earlier row) of one batch that share a bucket key.
 
-    Returns ``(later, earlier, rank)``: the pairs, and for every (row, band) how many
+    Returns ``(later, earlier, rank)``: the pairs, and for every (row, key slot) how many
     earlier rows of the batch have the same key (``rank``, shape of ``keys``) -- used to
     keep a bucket at ``cap`` entries. At most ``cap`` earlier rows are paired per key, the
     earliest ones. Rows with the same ``groups`` value (paragraphs of one document) are
-    not paired with each other.
+    not paired with each other; ``NO_KEY`` (an unused sentence slot) pairs nothing.
 
     >>> k = np.array([[5, 1], [5, 2], [7, 2]], dtype=np.uint64)
     >>> later, earlier, rank = batch_pairs(k, None, cap=64)
@@ -291,10 +293,11 @@ def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int):
     """
     n, b = keys.shape
     flat = keys.reshape(-1)
+    used = np.flatnonzero(flat != NO_KEY)
     # Sort by key, then by position: inside an equal-key group earlier rows come first.
-    order = np.lexsort((np.arange(len(flat)), flat))
+    order = used[np.lexsort((used, flat[used]))]
     later, earlier, srank = _sorted_pairs(flat[order], order // b, groups, cap)
-    rank = np.empty(len(flat), dtype=np.int64)
+    rank = np.zeros(len(flat), dtype=np.int64)
     rank[order] = srank
     return later, earlier, rank.reshape(n, b)
 
@@ -629,12 +632,30 @@ def low_bits(sigs: np.ndarray) -> np.ndarray:
     return sigs if sigs.dtype == np.uint8 else (sigs & 0xFF).astype(np.uint8)
 
 
-def sorted_band_keys(hasher: BandHasher, sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The high 32 bits of the band keys of all (row, band) cells, sorted by (key, row),
-    and the row of each: the form :class:`SignatureLSH` looks up and stores."""
-    keys32 = (hasher.keys(sigs) >> _U64(32)).reshape(-1)
-    cells = radix_order32(keys32)
-    return keys32[cells], cells // hasher.bands
+def bucket_keys(hasher: BandHasher, sigs: np.ndarray,
+                sentence_keys: np.ndarray | None = None) -> np.ndarray:
+    """Every bucket key of each row, (n, bands [+ sentence slots]) uint64: the band keys,
+    then the sentence keys (:mod:`~wireclean.dedup.sentences`; ``NO_KEY`` in unused slots,
+    which stores neither keep nor look up)."""
+    keys = hasher.keys(sigs)
+    return keys if sentence_keys is None else np.hstack((keys, sentence_keys))
+
+
+def sorted_band_keys(hasher: BandHasher, sigs: np.ndarray,
+                     sentence_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The high 32 bits of the bucket keys (:func:`bucket_keys`) of all rows, sorted by
+    (key, row), and the row of each: the form :class:`SignatureLSH` looks up and stores."""
+    keys = bucket_keys(hasher, sigs, sentence_keys)
+    width = keys.shape[1]
+    flat = keys.reshape(-1)
+    cells = None
+    if sentence_keys is not None:
+        cells = np.flatnonzero(flat != NO_KEY)
+        flat = flat[cells]
+    keys32 = flat >> _U64(32)
+    order = radix_order32(keys32)
+    cells = order if cells is None else cells[order]
+    return keys32[order], cells // width
 
 
 class SignatureLSH:
@@ -696,9 +717,10 @@ class SignatureLSH:
     def _alive_filter(self):
         return (lambda ids: self._alive.take(ids)) if self._any_removed else None
 
-    def _band_keys(self, sigs: np.ndarray, given: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+    def _band_keys(self, sigs: np.ndarray, given: tuple | None,
+                   sentence_keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if given is None:
-            return sorted_band_keys(self.hasher, sigs)
+            return sorted_band_keys(self.hasher, sigs, sentence_keys)
         # Sent compact (see stores.memory.prepare); widened here, where they are used.
         keys, rows = given
         return keys.astype(np.uint64, copy=False), rows.astype(np.int64, copy=False)
@@ -713,32 +735,36 @@ class SignatureLSH:
         return best_first(v)
 
     def query(self, signatures: np.ndarray, counts: np.ndarray,
-              band_keys: tuple[np.ndarray, np.ndarray] | None = None) -> Verified:
+              band_keys: tuple[np.ndarray, np.ndarray] | None = None,
+              sentence_keys: np.ndarray | None = None) -> Verified:
         """Verified matches of each row among the stored items; stores nothing.
-        ``band_keys`` as for :meth:`insert`."""
+        ``band_keys`` and ``sentence_keys`` as for :meth:`insert`."""
         sigs, counts = self._check(signatures, counts)
-        skeys, srows = self._band_keys(sigs, band_keys)
+        skeys, srows = self._band_keys(sigs, band_keys, sentence_keys)
         pos, ids, _ = self._table.lookup(skeys, self._alive_filter())
         return self._verify(srows[pos], ids, low_bits(sigs), counts)
 
     def insert(self, signatures: np.ndarray, counts: np.ndarray,
                groups: Sequence[int] | np.ndarray | None = None,
                query: bool = True,
-               band_keys: tuple[np.ndarray, np.ndarray] | None = None
+               band_keys: tuple[np.ndarray, np.ndarray] | None = None,
+               sentence_keys: np.ndarray | None = None
                ) -> tuple[np.ndarray, Verified]:
         """Add the rows; with ``query``, first match each against everything earlier.
 
         ``groups`` labels rows of one document: rows with the same label are not matched
-        with each other. ``band_keys``, when given, are :func:`sorted_band_keys` of the
-        full signatures (computed elsewhere), and ``signatures`` may then be just their
-        low 8 bits. Returns the new ids and the verified pairs (row -> earlier id).
+        with each other. ``sentence_keys`` (:mod:`~wireclean.dedup.sentences`) are
+        bucket keys beside the bands. ``band_keys``, when given, are :func:`sorted_band_keys`
+        of the full signatures and sentence keys (computed elsewhere), and ``signatures``
+        may then be just their low 8 bits. Returns the new ids and the verified pairs
+        (row -> earlier id).
         """
         sigs, counts = self._check(signatures, counts)
         n = len(sigs)
         first = len(self._sigs)
         if first + n > 2**32:
             raise OverflowError("an in-memory index holds at most 2**32 items")
-        skeys, srows = self._band_keys(sigs, band_keys)
+        skeys, srows = self._band_keys(sigs, band_keys, sentence_keys)
         sigs8 = low_bits(sigs)
         # Earlier batches: look up, and learn how full each bucket already is.
         pos, found, existing = self._table.lookup(skeys, self._alive_filter())

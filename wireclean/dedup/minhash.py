@@ -250,9 +250,29 @@ class MinHasher:
         >>> sigs.shape, sizes.tolist()
         ((3, 4), [2, 1, 0])
         """
+        return self._sign(texts, None)[:2]
+
+    def signatures_sizes_and_sentences(self, texts: Sequence[str], sentences) -> tuple:
+        """:meth:`signatures_and_sizes` plus each text's sentence keys, made by
+        ``sentences`` (a :class:`~wireclean.dedup.sentences.SentenceKeys`) from the same
+        canonical buffer: ``(signatures, sizes, keys)``. The signatures are those of
+        :meth:`signatures_and_sizes`.
+
+        >>> from wireclean.dedup.sentences import SentenceKeys
+        >>> texts = ["Stocks rose on Monday in Tokyo. Bonds fell for a third day in London."]
+        >>> sigs, sizes, keys = MinHasher().signatures_sizes_and_sentences(texts, SentenceKeys(4))
+        >>> bool((sigs == MinHasher().signatures(texts)).all()), keys.tolist() == SentenceKeys(4).keys(texts).tolist()
+        (True, True)
+        """
+        return self._sign(texts, sentences)
+
+    def _sign(self, texts: Sequence[str], sentences) -> tuple:
         out = np.empty((len(texts), self.num_perm), dtype=np.uint32)
         sizes = np.empty(len(texts), dtype=np.int64)
-        for lo, hi, groups, owner in self._batches(texts):
+        keys = None if sentences is None else np.zeros((len(texts), sentences.SLOTS), np.uint64)
+        for lo, hi, groups, owner, batch_keys in self._batches(texts, sentences):
+            if keys is not None:
+                keys[lo:hi] = batch_keys
             if owner is None:  # the usual case: one group, one piece per text
                 self._minhash(*groups[0], out=out[lo:hi])
                 sizes[lo:hi] = groups[0][1]
@@ -263,7 +283,7 @@ class MinHasher:
             first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
             out[lo:hi] = np.minimum.reduceat(sig, first, axis=0)
             sizes[lo:hi] = np.add.reduceat(np.concatenate([c for _, c in groups]), first)
-        return out, sizes
+        return out, sizes, keys
 
     def shingle_hashes(self, texts: Sequence[str]) -> list[np.ndarray]:
         """The distinct 32-bit shingle hashes of each text (sorted ``uint32``), for exact
@@ -274,7 +294,7 @@ class MinHasher:
         ([3, 1], True)
         """
         result: list[np.ndarray] = []
-        for lo, hi, groups, owner in self._batches(texts):
+        for lo, hi, groups, owner, _ in self._batches(texts):
             per_piece: list[np.ndarray] = []
             for hashes, counts in groups:
                 per_piece.extend(np.split(hashes, np.cumsum(counts)[:-1]))
@@ -288,11 +308,13 @@ class MinHasher:
 
     # ---- the pipeline ------------------------------------------------------------------
 
-    def _batches(self, texts: Sequence[str]):
+    def _batches(self, texts: Sequence[str], sentences=None):
         """Per batch of texts of about _BATCH_CHARS characters: (lo, hi, shingle groups,
-        owner), where each group is (uint32 shingle hashes, shingles per piece) and owner
-        maps pieces to texts when a long text was cut into slices (else None)."""
+        owner, sentence keys), where each group is (uint32 shingle hashes, shingles per
+        piece), owner maps pieces to texts when a long text was cut into slices (else None),
+        and the keys are ``sentences``' for the batch's texts (None without it)."""
         lo, n = 0, len(texts)
+        marked = sentences is not None
         while lo < n:
             hi, size = lo, 0
             while hi < n and (size < _BATCH_CHARS or hi == lo):
@@ -301,15 +323,29 @@ class MinHasher:
                     raise TypeError(f"texts[{hi}] is {type(text).__name__}, not str")
                 size += len(text)
                 hi += 1
-            buf = canonical_joined(texts[lo:hi])
+            buf = canonical_joined(texts[lo:hi], sentences=marked)
             arr = np.frombuffer(buf, dtype=np.uint8)
             seps = np.flatnonzero(arr == 1)
             longest = int(np.diff(seps, prepend=0, append=len(arr)).max())
             if longest <= _SLICE_BYTES and len(arr) <= 2 * _HASH_BYTES:
-                yield lo, hi, [self._shingles(arr, seps)], None
+                starts, tokens = _hash_tokens(arr)
+                keys = sentences.from_buffer(arr, seps, starts, tokens) if marked else None
+                yield lo, hi, [self._shingles(arr, seps, starts, tokens)], None, keys
             else:
                 pieces, owner = self._slices(buf.split(b"\x01"))
-                yield lo, hi, list(self._shingle_groups(pieces)), owner
+                groups, keys = [], []
+                for group in self._shingle_groups(pieces, sentences):
+                    groups.append(group[:2])
+                    keys.append(group[2])
+                if marked:
+                    # A text hashed in slices has no sentence keys (see sentences.py).
+                    keys = np.concatenate(keys)
+                    whole = np.flatnonzero(np.bincount(owner, minlength=hi - lo) == 1)
+                    piece_of = np.searchsorted(owner, whole)
+                    text_keys = np.zeros((hi - lo, sentences.SLOTS), np.uint64)
+                    text_keys[whole] = keys[piece_of]
+                    keys = text_keys
+                yield lo, hi, groups, owner, keys if marked else None
             lo = hi
 
     def _slices(self, canon: list[bytes]) -> tuple[list[bytes], np.ndarray]:
@@ -321,6 +357,8 @@ class MinHasher:
         keep = self.shingle_size - 1
         for i, c in enumerate(canon):
             c = c.strip(b" ")  # so a token follows any cut
+            if len(c) > _SLICE_BYTES:
+                c = c.replace(b"\x02", b" ")  # sentence ends: not tokens, and not keyed here
             start = 0
             while len(c) - start > _SLICE_BYTES:
                 cut = c.find(b" ", start + _SLICE_BYTES, start + _SLICE_BYTES + _MAX_TOKEN)
@@ -338,8 +376,9 @@ class MinHasher:
             owner.append(i)
         return pieces, np.asarray(owner)
 
-    def _shingle_groups(self, pieces: list[bytes]):
-        """_shingles for groups of pieces of about _HASH_BYTES in all."""
+    def _shingle_groups(self, pieces: list[bytes], sentences=None):
+        """(shingle hashes, counts, sentence keys or None) for groups of pieces of about
+        _HASH_BYTES in all."""
         lo = 0
         while lo < len(pieces):
             hi, size = lo, 0
@@ -348,14 +387,17 @@ class MinHasher:
                 hi += 1
             buf = b" " + b" \x01 ".join(pieces[lo:hi]) + b" "
             arr = np.frombuffer(buf, dtype=np.uint8)
-            yield self._shingles(arr, np.flatnonzero(arr == 1))
+            seps = np.flatnonzero(arr == 1)
+            starts, tokens = _hash_tokens(arr)
+            keys = None if sentences is None else sentences.from_buffer(arr, seps, starts, tokens)
+            yield self._shingles(arr, seps, starts, tokens) + (keys,)
             lo = hi
 
-    def _shingles(self, arr: np.ndarray, seps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _shingles(self, arr: np.ndarray, seps: np.ndarray, starts: np.ndarray,
+                  tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(uint32 shingle hashes in order, shingles per piece) of a canonical buffer whose
-        pieces are separated at ``seps``."""
+        pieces are separated at ``seps``; ``starts``/``tokens`` from :func:`_hash_tokens`."""
         n = self.shingle_size
-        starts, tokens = _hash_tokens(arr)
         first_token = np.searchsorted(starts, np.r_[0, seps])
         n_tokens = np.diff(first_token, append=len(starts))
 

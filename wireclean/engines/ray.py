@@ -25,8 +25,9 @@ in one process):
    canonical form and MinHash (:class:`~wireclean.dedup.minhash.MinHasher`) per batch of
    records; each matchable paragraph becomes one row: item number (record position and
    paragraph), id, shingle count, the low 8 bits of its signature (what the in-memory
-   index verifies with) and its band keys (:class:`~wireclean.dedup.lsh.BandHasher`, the
-   same 32-bit keys the index uses). These rows (about 250 bytes per paragraph) are
+   index verifies with) and its bucket keys (band keys, :class:`~wireclean.dedup.lsh.
+   BandHasher`, and sentence keys, :mod:`~wireclean.dedup.sentences`: the same 32-bit keys
+   the index uses). These rows (about 250 bytes per paragraph) are
    materialized once, in Ray's object store (which spills to disk), and read twice.
 2. *Buckets* (shuffle of 16-byte (key, item) rows): inside each band bucket, every
    paragraph is paired with the earlier ones among the bucket's first ``bucket_cap``
@@ -63,7 +64,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..dedup.lsh import BandHasher, _mix64, _sorted_pairs, verify
+from ..dedup.lsh import BandHasher, _mix64, _sorted_pairs, bucket_keys, verify
+from ..dedup.sentences import NO_KEY
 from ..dedup.minhash import MinHasher
 from ..dedup.segment import DEFAULT_MIN_WORDS, paragraphs
 from ..dedup.stores import IndexConfig
@@ -127,10 +129,11 @@ class _Params:
 
 
 @functools.lru_cache(maxsize=8)
-def _hashers(num_perm: int, seed: int, shingle_size: int, bands: int, rows: int):
-    """One MinHasher and BandHasher per worker process and parameter set."""
-    return (MinHasher(num_perm=num_perm, seed=seed, shingle_size=shingle_size),
-            BandHasher(bands, rows, seed))
+def _hashers(config: IndexConfig):
+    """One MinHasher, BandHasher and SentenceKeys (or None) per worker process and config."""
+    return (MinHasher(num_perm=config.num_perm, seed=config.seed,
+                      shingle_size=config.shingle_size),
+            BandHasher(config.bands, config.rows, config.seed), config.sentence_keys())
 
 
 def _parts(items: np.ndarray, parts: int) -> np.ndarray:
@@ -329,13 +332,22 @@ def _hash_batch(batch, params: _Params):
                 para.append(p.para)
                 texts.append(p.text)
                 lengths.append(len(p.text))
-    hasher, bander = _hashers(c.num_perm, c.seed, c.shingle_size, c.bands, c.rows)
-    if texts:
+    hasher, bander, sentences = _hashers(c)
+    sentence_keys = None
+    if not texts:
+        sigs, sizes = np.empty((0, c.num_perm), np.uint32), np.empty(0, np.int64)
+        if sentences is not None:
+            sentence_keys = np.zeros((0, sentences.SLOTS), np.uint64)
+    elif sentences is None:
         sigs, sizes = hasher.signatures_and_sizes(texts)
     else:
-        sigs, sizes = np.empty((0, c.num_perm), np.uint32), np.empty(0, np.int64)
-    # The in-memory index keys its band table by the high 32 bits of each band key.
-    keys = (bander.keys(sigs) >> np.uint64(32)).astype(np.uint32)
+        sigs, sizes, sentence_keys = hasher.signatures_sizes_and_sentences(texts, sentences)
+    # The in-memory index keys its band table by the high 32 bits of each bucket key, and
+    # keeps no unused sentence slot: each paragraph has a list of its keys.
+    full = bucket_keys(bander, sigs, sentence_keys)
+    used = full != NO_KEY
+    keys = (full[used] >> np.uint64(32)).astype(np.uint32)
+    offsets = np.r_[0, np.cumsum(used.sum(axis=1))].astype(np.int32)
     rec = np.asarray(rec, dtype=np.int64)
     item = (orders[rec].astype(np.int64) << PARA_BITS) | np.asarray(para, dtype=np.int64)
     return pa.table({
@@ -344,22 +356,22 @@ def _hash_batch(batch, params: _Params):
         "size": pa.array(np.asarray(sizes, dtype=np.int64)),
         "length": pa.array(np.asarray(lengths, dtype=np.int64)),   # for keep="longest"
         "sig": _sig_array((sigs & 0xFF).astype(np.uint8), c.num_perm),
-        "keys": pa.FixedSizeListArray.from_arrays(pa.array(keys.reshape(-1), pa.uint32()),
-                                                  c.bands),
+        "keys": pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
+                                         pa.array(keys, pa.uint32())),
     })
 
 
 # --------------------------------------------------------------------------- step 2: buckets
 
-def _band_rows(batch, bands: int, parts: int):
-    """Paragraph rows -> one (part, key, item) row per band."""
+def _band_rows(batch, parts: int):
+    """Paragraph rows -> one (part, key, item) row per bucket key (band or sentence)."""
     pa = _pa()
     item = batch.column("item").to_numpy()
     keys = batch.column("keys").combine_chunks()
-    flat = keys.values.to_numpy()[keys.offset * bands:(keys.offset + len(keys)) * bands]
-    key = flat.astype(np.int64)
+    key = keys.flatten().to_numpy().astype(np.int64)
+    per_row = np.diff(keys.offsets.to_numpy())
     return pa.table({"part": pa.array(key % parts), "key": pa.array(key),
-                     "item": pa.array(np.repeat(item, bands))})
+                     "item": pa.array(np.repeat(item, per_row))})
 
 
 def bucket_pairs(keys: np.ndarray, items: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -541,11 +553,11 @@ def _matches(ordered: _Ordered, params: _Params, partitions: int | None,
         return rd.from_arrow(empty)
     if partitions is None:
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        partitions = max(cpus, math.ceil(n * c.bands / PART_ROWS))
+        partitions = max(cpus, math.ceil(n * c.key_slots / PART_ROWS))
     parts = int(partitions)
     pyarrow = {"batch_format": "pyarrow"}
     pairs = (paras.select_columns(["item", "keys"])
-             .map_batches(_band_rows, fn_kwargs={"bands": c.bands, "parts": parts}, **pyarrow)
+             .map_batches(_band_rows, fn_kwargs={"parts": parts}, **pyarrow)
              .groupby("part", num_partitions=parts)
              .map_groups(_bucket_group, fn_kwargs={"cap": c.bucket_cap, "parts": parts,
                                                    "num_perm": c.num_perm}, **pyarrow))

@@ -27,8 +27,9 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..lsh import DEFAULT_BUCKET_CAP, lsh_params, run_offsets
+from ..lsh import DEFAULT_BUCKET_CAP, BandHasher, bucket_keys, lsh_params, run_offsets
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
+from ..sentences import DEFAULT_SENTENCE_WORDS, SentenceKeys
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
            "DEFAULT_THRESHOLD", "FORMAT", "stored_config"]
@@ -52,7 +53,9 @@ class IndexConfig:
 
     ``bands``/``rows`` follow from ``threshold`` and ``num_perm`` (see
     :func:`~wireclean.dedup.lsh.lsh_params`); a persistent store records them all
-    and refuses to be opened with different values.
+    and refuses to be opened with different values. ``sentence_words`` is the length of
+    the sentence keys (:mod:`~wireclean.dedup.sentences`) each paragraph gets beside its
+    band keys, 0 for none (indexes made before they existed).
     """
 
     threshold: float
@@ -63,11 +66,13 @@ class IndexConfig:
     rows: int
     bucket_cap: int
     hash_version: int
+    sentence_words: int
 
     @classmethod
     def create(cls, threshold: float | None = None, num_perm: int | None = None,
                seed: int | None = None, shingle_size: int | None = None,
-               bucket_cap: int | None = None) -> "IndexConfig":
+               bucket_cap: int | None = None,
+               sentence_words: int | None = None) -> "IndexConfig":
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
@@ -75,11 +80,24 @@ class IndexConfig:
         bucket_cap = DEFAULT_BUCKET_CAP if bucket_cap is None else int(bucket_cap)
         if bucket_cap < 1:
             raise ValueError(f"bucket_cap must be >= 1, got {bucket_cap}")
+        sentence_words = DEFAULT_SENTENCE_WORDS if sentence_words is None else int(sentence_words)
+        if sentence_words < 0:
+            raise ValueError(f"sentence_words must be >= 0 (0: no sentence keys), got {sentence_words}")
         bands, rows = lsh_params(threshold, num_perm)
         return cls(threshold=threshold, num_perm=num_perm,
                    seed=DEFAULT_SEED if seed is None else int(seed),
                    shingle_size=DEFAULT_SHINGLE_SIZE if shingle_size is None else int(shingle_size),
-                   bands=bands, rows=rows, bucket_cap=bucket_cap, hash_version=HASH_VERSION)
+                   bands=bands, rows=rows, bucket_cap=bucket_cap, hash_version=HASH_VERSION,
+                   sentence_words=sentence_words)
+
+    @property
+    def key_slots(self) -> int:
+        """Bucket keys per paragraph: one per band, then its sentence key slots."""
+        return self.bands + (SentenceKeys.SLOTS if self.sentence_words else 0)
+
+    def sentence_keys(self) -> "SentenceKeys | None":
+        """What makes this index's sentence keys (None when it has none)."""
+        return SentenceKeys(self.sentence_words, self.seed) if self.sentence_words else None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -129,6 +147,20 @@ this wireclean reads version 1; rebuild it with `wireclean index add`
         raise IndexFormatError(f"{where}: damaged index (no {exc.args[0]} recorded)") from None
 
 
+def batch_bucket_keys(config: IndexConfig, hasher: BandHasher, batch: Batch) -> np.ndarray:
+    """All bucket keys of a batch's rows (:func:`~wireclean.dedup.lsh.bucket_keys`), as
+    ``config`` has them: ``(rows, config.key_slots)`` uint64."""
+    width = config.key_slots
+    if len(batch) == 0:
+        return np.empty((0, width), np.uint64)
+    sentence_keys = None
+    if config.sentence_words:
+        sentence_keys = batch.sentence_keys
+        if sentence_keys is None or sentence_keys.shape != (len(batch), SentenceKeys.SLOTS):
+            raise ValueError("this index keys sentences: make batches with its Index.sign")
+    return bucket_keys(hasher, batch.signatures, sentence_keys)
+
+
 def expand_found(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray):
     """What a store's bucket lookup returns -- (query positions, paragraph ids, count per
     query key) -- from the ids found for each unique band key (``counts[u]`` of them,
@@ -164,9 +196,12 @@ class Batch:
     para: np.ndarray        # int64, per row: paragraph number in its document
     sizes: np.ndarray       # int64, per row: shingle count (uint32 once prepared)
     signatures: np.ndarray  # uint32, (rows, num_perm); uint8 (low bits) once prepared
+    #: uint64 (rows, SentenceKeys.SLOTS), NO_KEY in unused slots; None when the index has
+    #: no sentence keys (or once prepared: they are in ``band_keys`` then).
+    sentence_keys: np.ndarray | None = None
     #: Set by :func:`~wireclean.dedup.stores.memory.prepare` (in a ``--jobs`` worker): the
-    #: band keys, sorted, and their rows, so the process holding the index does not
-    #: compute them.
+    #: band and sentence keys, sorted, and their rows, so the process holding the index
+    #: does not compute them.
     band_keys: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:

@@ -29,9 +29,11 @@ from . import Batch, DuplicateKeyError, Hit, IndexConfig
 
 def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
     """Cut ``batch`` down to what a :class:`MemoryStore` keeps, in any process: its band
-    keys (sorted, with ``band_hasher`` -- the store's :attr:`MemoryStore.band_hasher`) and
-    the low bits of its signatures. Less to send from a worker, less work for the store."""
-    keys, rows = sorted_band_keys(band_hasher, batch.signatures)
+    and sentence keys (sorted, with ``band_hasher`` -- the store's
+    :attr:`MemoryStore.band_hasher`) and the low bits of its signatures. Less to send from
+    a worker, less work for the store."""
+    keys, rows = sorted_band_keys(band_hasher, batch.signatures, batch.sentence_keys)
+    batch.sentence_keys = None
     # The narrowest types that hold them: a prepared batch crosses a pipe.
     batch.band_keys = (keys.astype(np.uint32),
                        rows.astype(np.uint16 if len(batch) <= 1 << 16 else np.uint32))
@@ -84,7 +86,7 @@ class MemoryStore:
             if len(batch) == 0:
                 return []
             return self._hits(batch, self._lsh.query(batch.signatures, batch.sizes,
-                                                    batch.band_keys))
+                                                    batch.band_keys, batch.sentence_keys))
         _, verified = self.add_and_match(batch, query=query)
         return self._hits(batch, verified) if query else []
 
@@ -106,7 +108,8 @@ class MemoryStore:
         per_doc = np.bincount(batch.record, minlength=len(batch.keys)).astype(np.int64)
         starts = first_item + np.cumsum(per_doc) - per_doc
         _, verified = self._lsh.insert(batch.signatures, batch.sizes, groups=batch.record,
-                                       query=query, band_keys=batch.band_keys)
+                                       query=query, band_keys=batch.band_keys,
+                                       sentence_keys=batch.sentence_keys)
         for i, (key, meta) in enumerate(zip(batch.keys, batch.metas)):
             self._doc_of_key[key] = first_doc + i
             self._keys.append(key)

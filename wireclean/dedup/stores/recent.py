@@ -19,7 +19,7 @@ many recent paragraphs have been removed: each process forgets those it has not 
 seen removed, so it never merges a removed paragraph's entries.
 
 >>> import numpy as np
->>> r = RecentEntries(bands=2)
+>>> r = RecentEntries(slots=2)
 >>> r.add(np.array([1, 2]), np.array([[5, 7], [5, 9]], dtype=np.int64), np.zeros((2, 2), bool))
 >>> state = SweepState(merged_to=0, sweep_to=0, cursor=KEY_MIN, top=2, removals=0)
 >>> uniq = np.array([5, 8, 9], dtype=np.int64)
@@ -59,8 +59,8 @@ class RecentEntries:
     half that one's size, so there are O(log n) runs and each entry is moved O(log n) times.
     """
 
-    def __init__(self, bands: int):
-        self.bands = bands
+    def __init__(self, slots: int):
+        self.slots = slots   # bucket keys per paragraph
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (keys ascending, ids)
         self._gone = np.empty(0, np.int64)   # removed paragraphs still in the runs, sorted
         #: Highest paragraph id whose entries are here (or known to be in the B-tree).
@@ -93,8 +93,8 @@ class RecentEntries:
         return ~np.isin(ids, self._gone) if len(self._gone) else np.ones(len(ids), bool)
 
     def add(self, ids: np.ndarray, keys: np.ndarray, skip: np.ndarray) -> None:
-        """Entries of paragraphs ``ids`` (ascending, above :attr:`high`): ``keys`` (n, bands)
-        int64, except where ``skip`` (n, bands) is true: the bucket was full, or the entry
+        """Entries of paragraphs ``ids`` (ascending, above :attr:`high`): ``keys`` (n, slots)
+        int64, except where ``skip`` (n, slots) is true: the bucket was full, or the entry
         is in the B-tree already."""
         ids = np.asarray(ids, dtype=np.int64)
         if len(ids) == 0:
@@ -102,7 +102,7 @@ class RecentEntries:
         self.high = max(self.high, int(ids[-1]))
         keep = ~np.asarray(skip, dtype=bool).reshape(-1)
         flat = np.asarray(keys, dtype=np.int64).reshape(-1)[keep]
-        owner = np.repeat(ids, self.bands)[keep]
+        owner = np.repeat(ids, self.slots)[keep]
         order = np.argsort(flat)   # the order of equal keys does not matter
         self._runs.append((flat[order], owner[order]))
         while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):

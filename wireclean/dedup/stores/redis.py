@@ -5,10 +5,11 @@ Open it with ``Index.open("redis://HOST:PORT/DB")``; ``?prefix=NAME`` (default
 ``rediss://`` (TLS) and ``unix:///path/to/socket?db=N`` work too; user name and password
 go in the URL as usual (``redis://:secret@host/0``) and are never repeated in messages.
 
-Layout (format version 1), every key under ``P:`` (the prefix)::
+Layout (format version 2), every key under ``P:`` (the prefix)::
 
     P:config   string  JSON: format, version, threshold, num_perm, seed, shingle_size,
-                       bands, rows, bucket_cap, hash_version   -- what the index is
+                       bands, rows, bucket_cap, hash_version, sentence_words
+                                                               -- what the index is
     P:ids      hash    doc, para: the last document and paragraph ids handed out
     P:keys     hash    document key -> document id
     P:docs     hash    document id -> JSON {"key", "first", "count", "meta"} (meta as
@@ -16,12 +17,17 @@ Layout (format version 1), every key under ``P:`` (the prefix)::
     P:sig      hash    paragraph id -> signature, raw little-endian uint32 (numpy tobytes)
     P:para     hash    paragraph id -> document id, paragraph number, shingle count
                        (three little-endian int64)
-    P:b:<hex>  zset    the band buckets of one shard (the top ``SHARD_BITS`` bits of the
-                       64-bit band key, in hex): one member per (band key, paragraph id),
+    P:sent     hash    paragraph id -> its sentence keys (little-endian uint64, 0 in unused
+                       slots), for paragraphs that have any
+    P:b:<hex>  zset    the buckets of one shard (the top ``SHARD_BITS`` bits of the 64-bit
+                       band or sentence key, in hex): one member per (key, paragraph id),
                        both 8 bytes little-endian, all scores 0, so a bucket is one lex
                        range. A bucket keeps at most ``bucket_cap`` paragraphs, the first
                        ones (see lsh.DEFAULT_BUCKET_CAP).
     P:lock     string  the writers' lock (a random token, with an expiry)
+
+Version 1 (no sentence keys, no ``P:sent``) is read as it is, with ``sentence_words = 0``,
+so its paragraphs go on matching exactly as they did.
 
 Buckets live in shards, not in one set per band key: with 20 bands a paragraph makes 20
 bucket entries, and a Redis key costs ~100 bytes before its contents, while a small sorted
@@ -79,13 +85,14 @@ try:
 except ImportError:  # the [redis] extra is not installed: open() says how to get it
     redis = None
 
-from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
-from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, expand_found,
-               stored_config)
+from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
+from ..sentences import NO_KEY, SentenceKeys
+from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
+               batch_bucket_keys, expand_found, stored_config)
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_PREFIX = "wireclean"
 #: How long a writer waits for the lock before giving up (as SQLite's busy timeout).
@@ -100,6 +107,7 @@ CONNECT_TIMEOUT_S = 5.0
 SHARD_BITS = 18
 _SIG_DTYPE = np.dtype("<u4")
 _PARA_DTYPE = np.dtype("<i8")   # doc, para, shingles
+_SENTENCE_DTYPE = np.dtype("<u8")
 
 # Delete the lock only if it still holds our token (another writer's lock is left alone).
 _RELEASE = """
@@ -147,10 +155,11 @@ return {table.concat(found), table.concat(counts, ','), ids[1] or '', ids[2] or 
 # The writes of one add, applied only while the lock holds our token (the fence: a writer
 # whose lock expired and was taken must not commit what it read before); then the lock is
 # released. A script runs atomically, so readers see all of an add or none of it.
-# KEYS: lock, keys, docs, ids, sig, para
+# KEYS: lock, keys, docs, ids, sig, para, sent
 # ARGV: token, shard prefix, n, (key, doc id, doc JSON) * n, first para id, signatures,
 #       paragraph records (fixed sizes, concatenated), signature size, last doc id,
-#       last para id (or ""), bucket entries (16 bytes each)
+#       last para id (or ""), bucket entries (16 bytes each), sentence keys (64 bytes per
+#       paragraph, or "" when the index has none)
 _ADD = _SHARED + """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local prefix, n, a = ARGV[2], tonumber(ARGV[3]), 4
@@ -172,19 +181,27 @@ for p = 1, #entries, 16 do
     local entry = string.sub(entries, p, p + 15)
     redis.call('zadd', shard(prefix, string.sub(entry, 1, 8)), 0, entry)
 end
+local sent, none = ARGV[a + 7], string.rep('\0', 64)
+for i = 0, #sent / 64 - 1 do
+    local keys = string.sub(sent, i * 64 + 1, (i + 1) * 64)
+    if keys ~= none then redis.call('hset', KEYS[7], string.format('%d', first + i), keys) end
+end
 redis.call('del', KEYS[1])
 return 1
 """
 
 # The writes of one remove, fenced the same way.
-# KEYS: lock, keys, docs, sig, para
+# KEYS: lock, keys, docs, sig, para, sent
 # ARGV: token, shard prefix, key, doc id, bucket entries (16 bytes each), para id...
 _REMOVE = _SHARED + """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local prefix = ARGV[2]
 redis.call('hdel', KEYS[2], ARGV[3])
 redis.call('hdel', KEYS[3], ARGV[4])
-for i = 6, #ARGV do redis.call('hdel', KEYS[4], ARGV[i]); redis.call('hdel', KEYS[5], ARGV[i]) end
+for i = 6, #ARGV do
+    redis.call('hdel', KEYS[4], ARGV[i]); redis.call('hdel', KEYS[5], ARGV[i])
+    redis.call('hdel', KEYS[6], ARGV[i])
+end
 local entries = ARGV[5]
 for p = 1, #entries, 16 do
     local entry = string.sub(entries, p, p + 15)
@@ -266,6 +283,7 @@ class _Keys:
         self.pattern = p + "*"
         self.config, self.ids, self.keys = p + "config", p + "ids", p + "keys"
         self.docs, self.sig, self.para, self.lock = p + "docs", p + "sig", p + "para", p + "lock"
+        self.sent = p + "sent"
         self.shard_prefix = p + "b:"
 
     def shard(self, band_key: int) -> str:
@@ -278,7 +296,7 @@ class _Keys:
 
 
 def _entries(band_keys: np.ndarray, ids: np.ndarray) -> bytes:
-    """Bucket entries, concatenated: 8-byte band key then 8-byte paragraph id, little-endian."""
+    """Bucket entries, concatenated: 8-byte key then 8-byte paragraph id, little-endian."""
     both = np.empty((len(band_keys), 2), dtype="<u8")
     both[:, 0] = band_keys
     both[:, 1] = ids
@@ -364,10 +382,7 @@ class RedisStore:
 
     def process(self, batch: Batch, *, add: bool, query: bool) -> list[Hit]:
         """Match and/or store one batch: writes all of it or (on a duplicate key) none."""
-        if len(batch):
-            bands = self._hasher.keys(batch.signatures)
-        else:
-            bands = np.empty((0, self.config.bands), np.uint64)
+        bands = batch_bucket_keys(self.config, self._hasher, batch)
         with _errors(self.location):
             if not add:
                 return self._step(batch, bands, None, query=query) if query and len(batch) else []
@@ -409,7 +424,7 @@ class RedisStore:
         hits = self._verify(batch, rows, cand, new_base, metas) if query else []
         if add:
             # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
-            room = existing.reshape(n, nb) + rank < cap
+            room = (existing.reshape(n, nb) + rank < cap) & (bands != NO_KEY)
             self._write(token, batch, metas, doc_base, para_ids, bands, room)
         return hits
 
@@ -432,10 +447,15 @@ class RedisStore:
         sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
         paras = np.stack([np.asarray(doc_ids, np.int64)[batch.record], batch.para, batch.sizes],
                          axis=1).astype(_PARA_DTYPE)
+        sentences = b""
+        if self.config.sentence_words:
+            sentences = np.ascontiguousarray(batch.sentence_keys, _SENTENCE_DTYPE).tobytes()
         args += (int(para_ids[0]) if len(para_ids) else 0, sigs.tobytes(), paras.tobytes(),
                  self.config.num_perm * 4, doc_ids[-1],
-                 int(para_ids[-1]) if len(para_ids) else "", _entries(bands[r, b], para_ids[r]))
-        self._fenced(self._add_script, [k.lock, k.keys, k.docs, k.ids, k.sig, k.para], args)
+                 int(para_ids[-1]) if len(para_ids) else "", _entries(bands[r, b], para_ids[r]),
+                 sentences)
+        self._fenced(self._add_script, [k.lock, k.keys, k.docs, k.ids, k.sig, k.para, k.sent],
+                     args)
 
     def _fenced(self, script, keys: list[str], args: list) -> None:
         """Run a write script, which does nothing unless the lock (``keys[0]``) still holds
@@ -571,17 +591,36 @@ class RedisStore:
         ids = list(range(int(d["first"]), int(d["first"]) + int(d["count"])))
         entries = b""
         if ids:
-            got = [(i, s) for i, s in zip(ids, self._client.hmget(k.sig, ids)) if s is not None]
-            if any(len(s) != self.config.num_perm * 4 for _, s in got):
+            got = [(i, s, t) for i, s, t in zip(ids, self._client.hmget(k.sig, ids),
+                                                self._client.hmget(k.sent, ids)) if s is not None]
+            if any(len(s) != self.config.num_perm * 4 for _, s, _ in got):
                 raise IndexFormatError(f"{self.location}: damaged index (a stored signature "
                                        f"has the wrong size)")
             if got:
-                stored = np.repeat(np.asarray([i for i, _ in got], np.int64), self.config.bands)
-                sigs = np.frombuffer(b"".join(s for _, s in got), _SIG_DTYPE).reshape(len(got), -1)
-                entries = _entries(self._hasher.keys(sigs).reshape(-1), stored)
-        self._fenced(self._remove_script, [k.lock, k.keys, k.docs, k.sig, k.para],
+                sigs = np.frombuffer(b"".join(s for _, s, _ in got), _SIG_DTYPE).reshape(len(got), -1)
+                keys = bucket_keys(self._hasher, sigs, self._sentence_keys([t for _, _, t in got]))
+                stored = np.repeat(np.asarray([i for i, _, _ in got], np.int64), keys.shape[1])
+                used = keys.reshape(-1) != NO_KEY
+                entries = _entries(keys.reshape(-1)[used], stored[used])
+        self._fenced(self._remove_script, [k.lock, k.keys, k.docs, k.sig, k.para, k.sent],
                      [token, k.shard_prefix, key, doc, entries, *ids])
         return True
+
+
+    def _sentence_keys(self, blobs: list) -> np.ndarray | None:
+        """Stored sentence keys (``P:sent`` values, None for a paragraph without any)."""
+        if not self.config.sentence_words:
+            return None
+        slots = SentenceKeys.SLOTS
+        out = np.zeros((len(blobs), slots), np.uint64)
+        for i, blob in enumerate(blobs):
+            if blob is None:
+                continue
+            if len(blob) != slots * 8:
+                raise IndexFormatError(f"{self.location}: damaged index (stored sentence "
+                                       f"keys have the wrong size)")
+            out[i] = np.frombuffer(blob, _SENTENCE_DTYPE)
+        return out
 
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -639,4 +678,6 @@ def _parse_config(where: str, keys: _Keys, raw: bytes) -> IndexConfig:
         what = stored.get("format") if isinstance(stored, dict) else None
         raise IndexFormatError(f"{where}: not a wireclean index ({keys.config} holds "
                                + (f"format {what!r})" if what else "something else)"))
+    if stored.get("version") == 1:     # from before sentence keys: it goes on without them
+        stored = {**stored, "version": 2, "sentence_words": 0}
     return stored_config(where, stored, FORMAT_VERSION)

@@ -1,15 +1,18 @@
 """The SQLite store: a persistent index in one file, shared safely between processes.
 
-Layout (format version 2)::
+Layout (format version 3)::
 
     wireclean_index(id=1, format, version, threshold, num_perm, seed, shingle_size,
-                    bands, rows, bucket_cap, hash_version)     -- one row: what the file is
+                    bands, rows, bucket_cap, hash_version, sentence_words)
+                                                               -- one row: what the file is
     docs(id INTEGER PRIMARY KEY, key TEXT UNIQUE, meta TEXT)   -- meta as JSON, never pickle
-    paras(id INTEGER PRIMARY KEY, doc, para, shingles, sig BLOB, full BLOB)
+    paras(id INTEGER PRIMARY KEY, doc, para, shingles, sig BLOB, full BLOB, sentences BLOB)
                                   -- sig: raw little-endian uint32 (numpy tobytes);
-                                  -- full: bit b set when band b's bucket was full (NULL: none)
+                                  -- full: bit k set when key k's bucket was full (NULL: none);
+                                  -- sentences: its sentence keys, little-endian uint64, 0 in
+                                  -- unused slots (NULL: none)
     buckets(bucket, para) PRIMARY KEY (bucket, para), WITHOUT ROWID
-                                  -- bucket: the 64-bit key of one band (band folded in)
+                                  -- bucket: a 64-bit band key (band folded in) or sentence key
     merge_state(id=1, merged_to, sweep_to, cursor, top, removals)
                                   -- which entries ``buckets`` holds yet (see recent.py)
     recent_removed(seq INTEGER PRIMARY KEY, para)
@@ -18,7 +21,9 @@ Layout (format version 2)::
 A new paragraph's bucket entries reach ``buckets`` in sorted sweeps, a slice of the key
 space per commit, not one random leaf per entry; until then every process keeps them in
 memory (:class:`~wireclean.dedup.stores.recent.RecentEntries`, at most about
-``2 * RECENT_ENTRIES``), derived from the stored signatures.
+``2 * RECENT_ENTRIES``), derived from the stored signatures and sentence keys.
+Version 2 had no sentence keys, version 1 no sweeps either: both are upgraded in place
+when opened, and keep ``sentence_words = 0`` (rebuild to gain sentence keys).
 
 The header's ``application_id`` marks the file as wireclean's, so a foreign SQLite
 database is recognised without reading its tables.
@@ -57,12 +62,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..lsh import BandHasher, batch_pairs, best_first, unique_pairs, verify
-from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError, expand_found,
-               stored_config)
+from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
+from ..sentences import NO_KEY, SentenceKeys
+from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
+               batch_bucket_keys, expand_found, stored_config)
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 APPLICATION_ID = 0x57434C4E  # "WCLN"
 BUSY_TIMEOUT_S = 60.0
 # Small pages: a commit copies every page it touched into the log, and bucket entries,
@@ -91,6 +97,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _IN_CHUNK = 500   # parameters per IN (...) list when the build's limit cannot be read
 _IN_CHUNK_MAX = 8192  # ... and at most this many: one query covers a long article's bands
 _SIG_DTYPE = np.dtype("<u4")
+_SENTENCE_DTYPE = np.dtype("<u8")
 
 _SCHEMA = f"""
 PRAGMA page_size = {PAGE_BYTES};
@@ -105,7 +112,8 @@ CREATE TABLE wireclean_index (
     bands INTEGER NOT NULL,
     rows INTEGER NOT NULL,
     bucket_cap INTEGER NOT NULL,
-    hash_version INTEGER NOT NULL
+    hash_version INTEGER NOT NULL,
+    sentence_words INTEGER NOT NULL
 );
 CREATE TABLE docs (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, meta TEXT);
 CREATE TABLE paras (
@@ -114,7 +122,8 @@ CREATE TABLE paras (
     para INTEGER NOT NULL,
     shingles INTEGER NOT NULL,
     sig BLOB NOT NULL,
-    full BLOB
+    full BLOB,
+    sentences BLOB
 );
 CREATE INDEX paras_by_doc ON paras (doc);
 CREATE TABLE buckets (
@@ -183,7 +192,7 @@ class SQLiteStore:
         self._chunk = _in_chunk(conn)
         self._hasher = BandHasher(config.bands, config.rows, config.seed)
         self._checkpointer: _Checkpointer | None = None
-        self._recent = RecentEntries(config.bands)
+        self._recent = RecentEntries(config.key_slots)
         #: Entries per sweep (tests lower it to see sweeps finish).
         self.recent_entries = RECENT_ENTRIES
 
@@ -257,8 +266,7 @@ class SQLiteStore:
     def process(self, batch: Batch, *, add: bool, query: bool) -> list[Hit]:
         """Match and/or store one batch in a single transaction."""
         metas = [None if m is None else _to_json(k, m) for k, m in zip(batch.keys, batch.metas)] if add else None
-        keys64 = self._hasher.keys(batch.signatures) if len(batch) else np.empty((0, self.config.bands), np.uint64)
-        buckets = keys64.view(np.int64)
+        buckets = batch_bucket_keys(self.config, self._hasher, batch).view(np.int64)
         with self._transaction(write=add):
             state = self._sync()
             hits = self._process(batch, buckets, metas, state, add=add, query=query)
@@ -311,41 +319,57 @@ class SQLiteStore:
                 recent.forget([p for (p,) in conn.execute(
                     "SELECT para FROM recent_removed WHERE seq > ?", (recent.removals,))])
                 recent.removals = state.removals
-        ids, sigs, full = self._paras_after(recent.high)
+        ids, keys, full = self._paras_after(recent.high)
         if len(ids):
-            keys = self._hasher.keys(sigs).view(np.int64)
             # Entries the sweep has already merged are found in the B-tree.
             merged = (ids <= state.sweep_to)[:, None] & (keys < state.cursor)
-            recent.add(ids, keys, full | merged)
+            recent.add(ids, keys, full | merged | (keys == NO_KEY))
         return state
 
+    def _stored_keys(self, sigs: np.ndarray, sentences: list) -> np.ndarray:
+        """Bucket keys (int64, ``(n, key_slots)``) of stored paragraphs, from their
+        signatures and ``sentences`` column."""
+        sentence_keys = None
+        if self.config.sentence_words:
+            slots = SentenceKeys.SLOTS
+            sentence_keys = np.zeros((len(sentences), slots), np.uint64)
+            for i, blob in enumerate(sentences):
+                if blob is None:
+                    continue
+                if not isinstance(blob, bytes) or len(blob) != slots * 8:
+                    raise IndexFormatError(f"{self.path}: damaged index (stored sentence "
+                                           f"keys have the wrong size)")
+                sentence_keys[i] = np.frombuffer(blob, _SENTENCE_DTYPE)
+        return bucket_keys(self._hasher, sigs, sentence_keys).view(np.int64)
+
     def _paras_after(self, after: int):
-        """(ids, signatures, full-bucket flags) of the stored paragraphs with id > ``after``."""
-        rows = self._conn.execute("SELECT id, sig, full FROM paras WHERE id > ? ORDER BY id",
-                                  (after,)).fetchall()
-        bands = self.config.bands
-        full = np.zeros((len(rows), bands), dtype=bool)
-        for i, (_, _, mask) in enumerate(rows):
+        """(ids, bucket keys, full-bucket flags) of the stored paragraphs with id > ``after``."""
+        rows = self._conn.execute("SELECT id, sig, full, sentences FROM paras WHERE id > ? "
+                                  "ORDER BY id", (after,)).fetchall()
+        width = self.config.key_slots
+        full = np.zeros((len(rows), width), dtype=bool)
+        for i, (_, _, mask, _) in enumerate(rows):
             if mask is None:
                 continue
-            if not isinstance(mask, bytes) or len(mask) != (bands + 7) // 8:
+            if not isinstance(mask, bytes) or len(mask) != (width + 7) // 8:
                 raise IndexFormatError(f"{self.path}: damaged index (a stored bucket mask "
                                        f"has the wrong size)")
-            full[i] = np.unpackbits(np.frombuffer(mask, np.uint8), count=bands,
+            full[i] = np.unpackbits(np.frombuffer(mask, np.uint8), count=width,
                                     bitorder="little").astype(bool)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        return ids, _signatures(self.path, [r[1] for r in rows], self.config.num_perm), full
+        sigs = _signatures(self.path, [r[1] for r in rows], self.config.num_perm)
+        return ids, self._stored_keys(sigs, [r[3] for r in rows]), full
 
     def _process(self, batch: Batch, buckets: np.ndarray, metas, state: SweepState, *,
                  add: bool, query: bool) -> list[Hit]:
         conn = self._conn
-        n, bands = buckets.shape
+        n, width = buckets.shape
         cap = self.config.bucket_cap
         if add:
             self._refuse_duplicates(batch.keys)
-        # Existing entries sharing a bucket with each (row, band).
+        # Existing entries sharing a bucket with each (row, key slot).
         q, found, existing = self._lookup(buckets.reshape(-1), state)
-        rows = q // bands
+        rows = q // width
         cand = found
         para_base = None
         if add:
@@ -358,16 +382,22 @@ class SQLiteStore:
             conn.executemany("INSERT INTO docs (id, key, meta) VALUES (?, ?, ?)",
                              zip(doc_ids.tolist(), batch.keys, metas))
             # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
-            full = existing.reshape(n, bands) + rank >= cap
+            unused = buckets == NO_KEY
+            full = (existing.reshape(n, width) + rank >= cap) & ~unused
             masks = [None if not f.any() else np.packbits(f, bitorder="little").tobytes()
                      for f in full]
             sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
+            sentences = [None] * n
+            if self.config.sentence_words:
+                keyed = np.ascontiguousarray(batch.sentence_keys, dtype=_SENTENCE_DTYPE)
+                sentences = [row.tobytes() if row.any() else None for row in keyed]
             conn.executemany(
-                "INSERT INTO paras (id, doc, para, shingles, sig, full) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO paras (id, doc, para, shingles, sig, full, sentences) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 zip(para_ids.tolist(), doc_ids[batch.record].tolist(), batch.para.tolist(),
-                    batch.sizes.tolist(), (row.tobytes() for row in sigs), masks))
-            self._recent.add(para_ids, buckets, full)
-            self._sweep(state, para_ids, n * bands)
+                    batch.sizes.tolist(), (row.tobytes() for row in sigs), masks, sentences))
+            self._recent.add(para_ids, buckets, full | unused)
+            self._sweep(state, para_ids, int(np.count_nonzero(~unused)))
             if query:
                 rows = np.concatenate((rows, later))
                 cand = np.concatenate((found, para_ids[earlier]))
@@ -514,11 +544,12 @@ class SQLiteStore:
             if row is None:
                 return False
             doc = row[0]
-            stored = conn.execute("SELECT id, sig FROM paras WHERE doc = ?", (doc,)).fetchall()
+            stored = conn.execute("SELECT id, sig, sentences FROM paras WHERE doc = ?",
+                                  (doc,)).fetchall()
             if stored:
                 ids = np.asarray([s[0] for s in stored], dtype=np.int64)
                 sigs = _signatures(self.path, [s[1] for s in stored], self.config.num_perm)
-                buckets = self._hasher.keys(sigs).view(np.int64)
+                buckets = self._stored_keys(sigs, [s[2] for s in stored])
                 conn.executemany("DELETE FROM buckets WHERE bucket = ? AND para = ?",
                                  zip(buckets.reshape(-1).tolist(),
                                      np.repeat(ids, buckets.shape[1]).tolist()))
@@ -702,6 +733,9 @@ def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
     if stored.get("version") == 1:
         _upgrade_from_1(path, conn)
         stored["version"] = 2
+    if stored.get("version") == 2:
+        _upgrade_from_2(path, conn)
+        stored.update(version=3, sentence_words=0)
     return stored_config(path, stored, FORMAT_VERSION)
 
 
@@ -726,6 +760,24 @@ def _upgrade_from_1(path: str, conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")
 
 
+def _upgrade_from_2(path: str, conn: sqlite3.Connection) -> None:
+    """Version 2 had no sentence keys: its paragraphs keep none (``sentence_words = 0``),
+    so the index goes on matching exactly as it did."""
+    with _errors(path):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT version FROM wireclean_index").fetchone()[0] == 2:
+                conn.execute("ALTER TABLE paras ADD COLUMN sentences BLOB")
+                conn.execute("ALTER TABLE wireclean_index ADD COLUMN sentence_words INTEGER "
+                             "NOT NULL DEFAULT 0")
+                conn.execute("UPDATE wireclean_index SET version = 3")
+                conn.execute("PRAGMA user_version = 3")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
 def _create(path: str, config: IndexConfig) -> None:
     """Build an empty index beside ``path`` and link it into place unless one appeared."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -738,10 +790,11 @@ def _create(path: str, config: IndexConfig) -> None:
         conn.executescript(_SCHEMA)
         conn.execute(
             "INSERT INTO wireclean_index (id, format, version, threshold, num_perm, seed, "
-            "shingle_size, bands, rows, bucket_cap, hash_version) VALUES (1,?,?,?,?,?,?,?,?,?,?)",
+            "shingle_size, bands, rows, bucket_cap, hash_version, sentence_words) "
+            "VALUES (1,?,?,?,?,?,?,?,?,?,?,?)",
             (FORMAT, FORMAT_VERSION, config.threshold, config.num_perm, config.seed,
              config.shingle_size, config.bands, config.rows, config.bucket_cap,
-             config.hash_version))
+             config.hash_version, config.sentence_words))
         conn.execute("PRAGMA journal_mode = WAL")
         conn.close()
         try:

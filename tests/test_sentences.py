@@ -1,0 +1,88 @@
+"""Sentence keys: a paragraph reprinted inside a longer one is found, in every store."""
+
+import numpy as np
+import pytest
+
+from wireclean import Index
+from wireclean.dedup.minhash import MinHasher
+from wireclean.dedup.sentences import NO_KEY, SentenceKeys, split_sentences
+
+LEAD = ("Wheat futures rose sharply in Chicago on Tuesday after heavy rains flooded farms "
+        "across the northern plains.")
+MORE = ("Traders said the damage to the spring crop could take weeks to assess, and several "
+        "exporters halted new sales until the size of the harvest is clearer. Prices for corn "
+        "and soybeans followed wheat higher in late trading, while the dollar weakened "
+        "against the yen for a third straight session.")
+LONG = LEAD + " " + MORE                      # one outlet's paragraph
+ATTRIBUTED = ("Dealers said that " + LEAD[0].lower() + LEAD[1:] + " Officials in Washington "
+              "declined to comment on the estimates, which are due next week, and said the "
+              "agriculture department would publish its own figures on Friday morning.")
+OTHER = ("Wheat futures rose sharply in Chicago on Tuesday, but analysts in London said the "
+         "gains reflected a weaker dollar rather than any change in the outlook for supplies.")
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def index(request, tmp_path):
+    if request.param == "memory":
+        idx = Index()
+    elif request.param == "sqlite":
+        idx = Index.open(tmp_path / "wire.db")
+    else:
+        idx = Index.open(request.getfixturevalue("redis_url"))
+    yield idx
+    idx.close()
+
+
+def test_a_lead_reprinted_inside_a_longer_paragraph_is_found_both_ways(index):
+    """The short copy's Jaccard similarity with the long one is far below the threshold
+    (bands alone do not bring them together); its sentence is whole in the long one."""
+    index.add("full", LONG)
+    (m,) = index.check_and_add("brief", LEAD)           # trimmed: found the longer earlier
+    assert (m.key, m.containment >= 0.9, m.jaccard < 0.5) == ("full", True, True)
+    # Extended: the long paragraph meets the short one stored before it.
+    assert {m.key for m in index.check_and_add("extended", "More follows. " + LONG)} == {
+        "brief", "full"}
+
+
+def test_a_copy_with_its_attribution_cut_is_found(index):
+    """'Dealers said that X ... Y' reprinted as 'X ...': the sentence's end is shared."""
+    index.add("wire", ATTRIBUTED)
+    assert [m.key for m in index.check_and_add("cut", LEAD)] == ["wire"]
+
+
+def test_spun_trimmed_copy_is_found_and_a_shared_opening_alone_is_not(index):
+    index.add("wire", LONG.replace("Chicago", "Chicago, U.S.,"))
+    spun = LEAD.replace("Chicago", "Chicago, USA,")
+    assert [m.key for m in index.check_and_add("spun", spun)] == ["wire"]
+    # Same first eight words, another story: a candidate, rejected by verification.
+    assert index.query(OTHER) == []
+
+
+def test_without_sentence_keys_the_trimmed_lead_is_missed():
+    """What the keys are for: the same pair, with sentence_words=0, is not found."""
+    idx = Index(sentence_words=0)
+    idx.add("full", LONG)
+    assert idx.query(LEAD) == []
+    with_keys = Index()
+    with_keys.add("full", LONG)
+    assert [m.key for m in with_keys.query(LEAD)] == ["full"]
+
+
+def test_keys_come_from_the_canonical_form_and_leave_signatures_alone():
+    keys = SentenceKeys()
+    a, b = keys.keys([LONG, LONG.upper().replace("U.S.", "USA")])
+    assert (a == b).all() and np.count_nonzero(a) == 2 * 3     # three sentences, two keys each
+    texts = [LONG, LEAD, "", "Too short. Also short.", OTHER * 40000]
+    hasher = MinHasher()
+    sigs, sizes, both = hasher.signatures_sizes_and_sentences(texts, keys)
+    assert (sigs == hasher.signatures(texts)).all()
+    assert (both == keys.keys(texts)).all()
+    assert (both[2:] == NO_KEY).all()   # empty, short sentences, a 7 MB "paragraph"
+
+
+def test_sentences_are_not_cut_after_initials_or_titles():
+    assert split_sentences("Mr. J. Smith of the U.S. Army said so. Prices fell 3.5 pct. "
+                           "Dr. Lee agreed.", 5) == [
+        "Mr. J. Smith of the U.S. Army said so", "Prices fell 3.5 pct", "Dr. Lee agreed."]
+    # At most four: the last runs to the end.
+    assert len(split_sentences("One. Two. Three. Four. Five. Six.")) == 4
