@@ -31,7 +31,12 @@ The corpus is synthetic and never stored as text: each paragraph is a set of 40-
 64-bit shingle hashes (what a paragraph of 40-120 words yields); 10 % of paragraphs are
 reprints of a paragraph up to one chunk earlier -- half lightly edited (0-10 % of the
 shingles replaced: Jaccard 0.82-1.0), half trimmed (the first 60-95 % kept: Jaccard =
-the fraction kept, containment 1.0). wireclean and datasketch get the same signatures
+the fraction kept, containment 1.0). wireclean's index also keys sentences
+(:mod:`wireclean.dedup.sentences`), which need text: each synthetic paragraph gets the
+keys a paragraph of its length would have -- one sentence per 25 words, at most 4, two
+keys each (6.2 per paragraph on average, against 2.3 on Reuters-21578 and 2.8 over the six
+real corpora) -- shared with its source by a reprint (an edited copy keeps each with
+probability 0.6, a trimmed one the keys of the sentences it kept). wireclean and datasketch get the same signatures
 (datasketch's affine32 permutations over the shingle hashes, as ``MinHasher`` makes
 them); rensa makes its own digests from the same hashes. The "reprints found" column
 counts planted reprints whose row got a match (wireclean, datasketch) or a flag (rensa).
@@ -168,14 +173,46 @@ def cached_signatures(n: int) -> tuple[Path, Path, Path]:
     return sig_path, count_path, planted_path
 
 
-def read_chunks(n: int):
+def sentence_keys(n: int) -> np.ndarray:
+    """Synthetic sentence keys, (n, SentenceKeys.SLOTS) uint64, NO_KEY (0) in unused slots
+    (see the module docstring): the load a real paragraph of the same length puts on the
+    index, derived from the cached stream (shingle counts and planted reprints)."""
+    from wireclean.dedup.lsh import _mix64
+    from wireclean.dedup.sentences import MAX_SENTENCES, SentenceKeys
+
+    _, count_path, planted_path = cached_signatures(n)
+    counts = np.fromfile(count_path, dtype=np.uint32, count=n).astype(np.int64)
+    sentences = np.clip(np.rint(counts / 25), 1, MAX_SENTENCES).astype(np.int64)
+    slots = np.arange(SentenceKeys.SLOTS)
+    keys = _mix64((np.arange(n, dtype=np.uint64)[:, None] << np.uint64(8))
+                  | slots.astype(np.uint64)[None, :] | np.uint64(1 << 63))
+    keys[slots[None, :] >= 2 * sentences[:, None]] = 0
+    rng = np.random.default_rng(DATA_SEED + 1)
+    for row, src, kind, jac in json.loads(planted_path.read_text()):
+        own = keys[row].copy()
+        keys[row] = keys[src]
+        if kind == "edited":
+            lost = rng.random(SentenceKeys.SLOTS) >= 0.6
+            keys[row][lost] = own[lost]
+        else:                       # trimmed to the fraction `jac` of its source
+            kept = max(1, int(np.ceil(jac * sentences[src])))
+            keys[row][2 * kept:] = 0
+    return keys
+
+
+def read_chunks(n: int, with_sentences: bool = False):
+    """(first row, signatures, shingle counts[, sentence keys]) per chunk of the stream."""
     sig_path, count_path, _ = cached_signatures(n)
+    sentences = sentence_keys(n) if with_sentences else None
     with open(sig_path, "rb") as fs, open(count_path, "rb") as fc:
         for first in range(0, n, CHUNK):
             rows = min(CHUNK, n - first)
             sig = np.fromfile(fs, dtype=np.uint32, count=rows * NUM_PERM).reshape(rows, NUM_PERM)
             counts = np.fromfile(fc, dtype=np.uint32, count=rows).astype(np.int64)
-            yield first, sig, counts
+            if sentences is None:
+                yield first, sig, counts
+            else:
+                yield first, sig, counts, sentences[first:first + rows]
 
 
 # ---------------------------------------------------------------- one method, one process
@@ -202,9 +239,9 @@ def worker(method: str, n: int) -> dict:
         lsh = SignatureLSH(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED)
         extra["bands_rows"] = [lsh.bands, lsh.rows]
         before = rss_mb()
-        for first, sig, counts in read_chunks(n):
+        for first, sig, counts, sentences in read_chunks(n, with_sentences=True):
             t0, c0 = time.perf_counter(), time.process_time()
-            _, v = lsh.insert(sig, counts)
+            _, v = lsh.insert(sig, counts, sentence_keys=sentences)
             wall += time.perf_counter() - t0
             cpu += time.process_time() - c0
             pairs += len(v.row)
@@ -217,11 +254,12 @@ def worker(method: str, n: int) -> dict:
         store = MemoryStore(IndexConfig.create(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED))
         extra["bands_rows"] = [store.config.bands, store.config.rows]
         before = rss_mb()
-        for first, sig, counts in read_chunks(n):
+        for first, sig, counts, sentences in read_chunks(n, with_sentences=True):
             rows = len(sig)
             record = np.arange(rows) // 10
             keys = [f"doc/{first}/{i}" for i in range(int(record[-1]) + 1)]
-            batch = Batch(keys, [None] * len(keys), record, np.arange(rows) % 10, counts, sig)
+            batch = Batch(keys, [None] * len(keys), record, np.arange(rows) % 10, counts, sig,
+                          sentences)
             t0, c0 = time.perf_counter(), time.process_time()
             hits = store.process(batch, add=True, query=True)
             wall += time.perf_counter() - t0
@@ -314,6 +352,8 @@ def reusable(store: str, n: int, redis_url: str | None) -> dict | None:
     except IndexFormatError:
         return None
     try:
+        if not idx.config.sentence_words:    # from before sentence keys: not today's load
+            return None
         if store == "redis":
             return ({"n": n, "reused": True, **redis_memory(idx, n)}
                     if len(idx) == n // DOC_PARAS else None)
@@ -356,13 +396,13 @@ def build(store: str, n: int, redis_url: str | None) -> dict:
     idx = Index.open(index_target(store, n, redis_url), threshold=THRESHOLD)
     backend = idx._store  # signatures are synthetic: fill the store below the text layer
     t0, c0 = time.perf_counter(), time.process_time()
-    for first, sig, counts in read_chunks(n):
+    for first, sig, counts, sentences in read_chunks(n, with_sentences=True):
         for lo in range(0, len(sig), 4000):
             s, c = sig[lo:lo + 4000], counts[lo:lo + 4000]
             record = np.arange(len(s)) // DOC_PARAS
             keys = [f"doc/{first + lo}/{i}" for i in range(int(record[-1]) + 1)]
             backend.process(Batch(keys, [None] * len(keys), record, np.arange(len(s)) % DOC_PARAS,
-                                  c, s), add=True, query=False)
+                                  c, s, sentences[lo:lo + 4000]), add=True, query=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {"n": n, "build_wall_s": wall, "build_cpu_s": cpu, "build_per_s_wall": n / wall}
     if store == "sqlite":

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from wireclean.dedup.lsh import (BandHasher, BandTable, SignatureLSH,
                                  batch_pairs, candidate_probability, cluster_labels,
                                  containment_threshold, estimate_containment,
-                                 low_bits, lsh_params, sorted_band_keys,
+                                 low_bits, lsh_params, sorted_bucket_keys,
                                  estimate_jaccard, keep_mask, optimal_params, score_pairs)
 from wireclean.dedup.minhash import MinHasher
 
@@ -388,11 +388,11 @@ def test_batches_prepared_elsewhere_match_exactly_as_raw_ones():
     raw.insert(sigs[:15], counts[:15])
     mixed.insert(sigs[:15], counts[:15])
     _, a = raw.insert(sigs[15:], counts[15:])
-    keys = sorted_band_keys(BandHasher(mixed.bands, mixed.rows, 1), sigs[15:])
+    keys = sorted_bucket_keys(BandHasher(mixed.bands, mixed.rows, 1), sigs[15:])
     _, b = mixed.insert(low_bits(sigs[15:]), counts[15:], band_keys=keys)
     assert np.isin(a.id, np.arange(15)).any()      # pairs across the two batches
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     q = sigs[:3]
-    keys = sorted_band_keys(BandHasher(raw.bands, raw.rows, 1), q)
+    keys = sorted_bucket_keys(BandHasher(raw.bands, raw.rows, 1), q)
     a, b = raw.query(q, counts[:3]), mixed.query(low_bits(q), counts[:3], band_keys=keys)
     assert len(a.row) and all(np.array_equal(x, y) for x, y in zip(a, b))

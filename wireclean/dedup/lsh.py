@@ -510,7 +510,7 @@ class BandTable:
         self._runs: list[_Run] = []
         self._entries = 0
         self._bits_log2 = self.MIN_BITS_LOG2
-        self._bitmap = np.zeros(1 << (self._bits_log2 - 6), dtype=np.uint64)
+        self._bitmap = np.zeros(1 << (self._bits_log2 - 3), dtype=np.uint8)
 
     def __len__(self) -> int:
         return self._entries
@@ -527,28 +527,25 @@ class BandTable:
     def _slots(self, keys32: np.ndarray) -> np.ndarray:
         return keys32 >> _U64(32 - self._bits_log2)
 
-    def _mark(self, keys32_sorted: np.ndarray, dense: bool = False) -> None:
-        slots = self._slots(keys32_sorted)
-        words = (slots >> _U64(6)).astype(np.intp)
-        bits = _U64(1) << (slots & _U64(63))
-        if dense:
-            # Many keys per word (a whole run into a new bitmap): OR each word's bits
-            # together first; the keys are sorted, so a word's keys are adjacent.
-            first = np.empty(len(words), dtype=bool)
-            first[0] = True
-            np.not_equal(words[1:], words[:-1], out=first[1:])
-            starts = np.flatnonzero(first)
-            self._bitmap[words[starts]] |= np.bitwise_or.reduceat(bits, starts)
+    def _mark(self, keys32_sorted: np.ndarray) -> None:
+        if len(keys32_sorted) == 0:
             return
-        # `a[i] |= v` keeps one write per repeated index, so set the first occurrence of
-        # each word, then the second, ... (repeats are adjacent, and rare in a batch).
-        while len(words):
-            first = np.empty(len(words), dtype=bool)
-            first[0] = True
-            np.not_equal(words[1:], words[:-1], out=first[1:])
-            self._bitmap[words[first]] |= bits[first]
-            rest = ~first
-            words, bits = words[rest], bits[rest]
+        slots = self._slots(keys32_sorted)
+        at = (slots >> _U64(3)).astype(np.intp)
+        bits = np.uint8(1) << (slots & _U64(7)).astype(np.uint8)
+        # `a[i] |= v` keeps one write per repeated index; the keys are sorted, so a byte's
+        # keys are adjacent.
+        if len(at) > len(self._bitmap) // 4:
+            # Dense (a whole run into a new bitmap): OR each byte's bits together first.
+            starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+            self._bitmap[at[starts]] |= np.bitwise_or.reduceat(bits, starts)
+            return
+        # Sparse (a batch): bytes rarely repeat, so set the first bit of each byte, then
+        # the second, ... (measured 2-3x faster than OR-ing them together first).
+        while len(at):
+            first = np.r_[True, at[1:] != at[:-1]]
+            self._bitmap[at[first]] |= bits[first]
+            at, bits = at[~first], bits[~first]
 
     def _grow_bitmap(self) -> None:
         # Rebuilding re-marks every entry, so grow 4-fold at a time, keeping 8 to 32 bits
@@ -556,9 +553,9 @@ class BandTable:
         if self._entries * self.BITS_PER_ENTRY <= 1 << self._bits_log2 or self._bits_log2 >= 32:
             return
         self._bits_log2 = min(32, self._bits_log2 + 2)
-        self._bitmap = np.zeros(1 << (self._bits_log2 - 6), dtype=np.uint64)
+        self._bitmap = np.zeros(1 << (self._bits_log2 - 3), dtype=np.uint8)
         for run in self._runs:
-            self._mark(run.entries >> _U64(32), dense=True)
+            self._mark(run.entries >> _U64(32))
 
     def lookup(self, keys32_sorted: np.ndarray, alive=None):
         """Entries sharing a key with each of ``keys32_sorted`` (ascending uint64 < 2^32).
@@ -570,8 +567,8 @@ class BandTable:
         """
         count = np.zeros(len(keys32_sorted), dtype=np.int64)
         slots = self._slots(keys32_sorted)
-        words = self._bitmap[(slots >> _U64(6)).astype(np.intp)]
-        maybe = np.flatnonzero((words >> (slots & _U64(63))) & _U64(1))
+        octets = self._bitmap[(slots >> _U64(3)).astype(np.intp)]
+        maybe = np.flatnonzero((octets >> (slots & _U64(7)).astype(np.uint8)) & np.uint8(1))
         found_pos, found_ids = [], []
         if len(maybe):
             key = keys32_sorted[maybe]
@@ -641,8 +638,8 @@ def bucket_keys(hasher: BandHasher, sigs: np.ndarray,
     return keys if sentence_keys is None else np.hstack((keys, sentence_keys))
 
 
-def sorted_band_keys(hasher: BandHasher, sigs: np.ndarray,
-                     sentence_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
+                       sentence_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The high 32 bits of the bucket keys (:func:`bucket_keys`) of all rows, sorted by
     (key, row), and the row of each: the form :class:`SignatureLSH` looks up and stores."""
     keys = bucket_keys(hasher, sigs, sentence_keys)
@@ -650,10 +647,10 @@ def sorted_band_keys(hasher: BandHasher, sigs: np.ndarray,
     flat = keys.reshape(-1)
     cells = None
     if sentence_keys is not None:
-        cells = np.flatnonzero(flat != NO_KEY)
+        cells = np.flatnonzero(flat != NO_KEY)   # row-major: rows ascend, as sorting needs
         flat = flat[cells]
     keys32 = flat >> _U64(32)
-    order = radix_order32(keys32)
+    order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
     cells = order if cells is None else cells[order]
     return keys32[order], cells // width
 
@@ -663,8 +660,8 @@ class SignatureLSH:
 
     Items get consecutive integer ids from 0. ``insert`` matches each row against every
     item added before it -- earlier batches and earlier rows of the same batch -- then adds
-    it, in one pass. Memory per item: one 32+32-bit entry per band (and 8 to 32 bits
-    of bitmap), the low 8 bits of each signature value (for verification) and its shingle
+    it, in one pass. Memory per item: one 32+32-bit entry per band and per sentence key
+    (and 8 to 32 bits of bitmap each), the low 8 bits of each signature value (for verification) and its shingle
     count; no Python object per item.
 
     Args:
@@ -720,7 +717,7 @@ class SignatureLSH:
     def _band_keys(self, sigs: np.ndarray, given: tuple | None,
                    sentence_keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if given is None:
-            return sorted_band_keys(self.hasher, sigs, sentence_keys)
+            return sorted_bucket_keys(self.hasher, sigs, sentence_keys)
         # Sent compact (see stores.memory.prepare); widened here, where they are used.
         keys, rows = given
         return keys.astype(np.uint64, copy=False), rows.astype(np.int64, copy=False)
@@ -754,7 +751,7 @@ class SignatureLSH:
 
         ``groups`` labels rows of one document: rows with the same label are not matched
         with each other. ``sentence_keys`` (:mod:`~wireclean.dedup.sentences`) are
-        bucket keys beside the bands. ``band_keys``, when given, are :func:`sorted_band_keys`
+        bucket keys beside the bands. ``band_keys``, when given, are :func:`sorted_bucket_keys`
         of the full signatures and sentence keys (computed elsewhere), and ``signatures``
         may then be just their low 8 bits. Returns the new ids and the verified pairs
         (row -> earlier id).

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..lsh import BandHasher, ChunkedArray, SignatureLSH, Verified, low_bits, sorted_band_keys
+from ..lsh import BandHasher, ChunkedArray, SignatureLSH, Verified, low_bits, sorted_bucket_keys
 from . import Batch, DuplicateKeyError, Hit, IndexConfig
 
 
@@ -32,7 +32,7 @@ def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
     and sentence keys (sorted, with ``band_hasher`` -- the store's
     :attr:`MemoryStore.band_hasher`) and the low bits of its signatures. Less to send from
     a worker, less work for the store."""
-    keys, rows = sorted_band_keys(band_hasher, batch.signatures, batch.sentence_keys)
+    keys, rows = sorted_bucket_keys(band_hasher, batch.signatures, batch.sentence_keys)
     batch.sentence_keys = None
     # The narrowest types that hold them: a prepared batch crosses a pipe.
     batch.band_keys = (keys.astype(np.uint32),
