@@ -71,13 +71,23 @@ def test_without_sentence_keys_the_trimmed_lead_is_missed():
 def test_keys_come_from_the_canonical_form_and_leave_signatures_alone():
     keys = SentenceKeys()
     a, b = keys.keys([LONG, LONG.upper().replace("U.S.", "USA")])
-    assert (a == b).all() and np.count_nonzero(a) == 2 * 3     # three sentences, two keys each
+    # Three sentences: their three starts, and the ends of the first and the last.
+    assert (a == b).all() and np.count_nonzero(a) == 5
     texts = [LONG, LEAD, "", "Too short. Also short.", OTHER * 40000]
     hasher = MinHasher()
     sigs, sizes, both = hasher.signatures_sizes_and_sentences(texts, keys)
     assert (sigs == hasher.signatures(texts)).all()
     assert (both == keys.keys(texts)).all()
     assert (both[2:] == NO_KEY).all()   # empty, short sentences, a 7 MB "paragraph"
+
+
+def test_a_paragraphs_keys_do_not_depend_on_its_neighbours():
+    """Keys are made per batch; a paragraph's must be the same alone, first or last."""
+    keys = SentenceKeys()
+    texts = [LONG, LEAD + " ... ", ATTRIBUTED + "\n", "Yes. ... No. " + OTHER, OTHER]
+    alone = np.vstack([keys.keys([t]) for t in texts])
+    assert (keys.keys(texts) == alone).all()
+    assert (keys.keys(texts[::-1]) == alone[::-1]).all()
 
 
 def test_sentences_are_not_cut_after_initials_or_titles():
