@@ -64,7 +64,7 @@ from spinner import _FILLER, Spinner  # noqa: E402
 
 from wireclean.dedup.canonical import canonical_many  # noqa: E402
 from wireclean.dedup.index import DEFAULT_THRESHOLD, Index  # noqa: E402
-from wireclean.dedup.sentences import NO_KEY, SentenceKeys  # noqa: E402
+from wireclean.dedup.sentences import DEFAULT_SENTENCE_WORDS, NO_KEY, SentenceKeys  # noqa: E402
 from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH, run_offsets,  # noqa: E402
                                  cluster_labels,
                                  estimate_containment, estimate_jaccard, score_pairs)
@@ -74,6 +74,8 @@ from wireclean.dedup.segment import paragraphs  # noqa: E402
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))   # 0.5 ... 0.95
 PLOT = Path(__file__).resolve().parent / "accuracy_threshold.png"
 JSON_OUT = corpora.OUT_DIR / "accuracy_dedup.json"
+#: The engine's sentence keys: 0 (its default) or 8 with --sentence-keys.
+SENTENCE_WORDS = 0
 MIN_REPRINT_WORDS = 25
 HEADLINE = "spun + trimmed/extended + 1-3 word edits"
 # Pair occurrences expanded at once when listing pairs that share a shingle (16 bytes each).
@@ -234,10 +236,11 @@ def pair_truth(c: Corpus, truth: Pairs, codes: np.ndarray) -> tuple[np.ndarray, 
 def engine_pairs(c: Corpus, threshold: float,
                  sentence_words: int | None = None) -> tuple[np.ndarray, dict]:
     """Pairs reported by the in-corpus mode: every article through ``check_and_add_many``
-    (``sentence_words``: the index's, default its default). ``info["jaccard"]`` holds each
+    (``sentence_words``: default ``SENTENCE_WORDS``). ``info["jaccard"]`` holds each
     pair's reported ``jaccard`` field."""
     n = len(c.sets)
-    idx = Index(threshold=threshold, sentence_words=sentence_words)
+    idx = Index(threshold=threshold,
+                sentence_words=SENTENCE_WORDS if sentence_words is None else sentence_words)
     t0 = time.perf_counter()
     codes, jaccards = [], []
     for key, matches in idx.check_and_add_many((str(d), text) for d, text in enumerate(c.texts)):
@@ -522,7 +525,7 @@ def reprint_benchmark(grouped: dict, n_reprints: int, n_random: int, seed: int,
               "words_min": MIN_REPRINT_WORDS, "thresholds": {}}
     for t in thresholds:
         t0 = time.perf_counter()
-        idx = Index(threshold=t)
+        idx = Index(threshold=t, sentence_words=SENTENCE_WORDS)
         idx.add_many((f"o{i}", text) for i, text in enumerate(originals))
         row = {}
         for name, texts in copies.items():
@@ -754,9 +757,17 @@ def main() -> None:
                         help="other paragraphs queried for false matches (default 5000)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--sentence-keys", action="store_true",
+                        help="the engine with sentence keys (figures to accuracy_dedup_"
+                             "sentence_keys.json, plot accuracy_threshold_sentence_keys.png)")
     args = parser.parse_args()
     if args.reprints < 0 or args.random < 0:
         parser.error("--reprints and --random must be >= 0")
+    global SENTENCE_WORDS, JSON_OUT, PLOT
+    if args.sentence_keys:
+        SENTENCE_WORDS = DEFAULT_SENTENCE_WORDS
+        JSON_OUT = JSON_OUT.with_name("accuracy_dedup_sentence_keys.json")
+        PLOT = PLOT.with_name("accuracy_threshold_sentence_keys.png")
     grouped = corpora.load_from_args(args)
     default = DEFAULT_THRESHOLD
     thresholds = sorted(set(THRESHOLDS) | {default})

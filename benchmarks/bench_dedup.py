@@ -152,12 +152,16 @@ def _descendants_rss(proc: psutil.Process) -> int:
     return total
 
 
+#: Extra options of every measured command (--sentence-keys adds its own).
+EXTRA: list[str] = []
+
+
 def run_once(corpus: Path, jobs: int) -> tuple[float, float, float]:
     """(seconds, peak RSS of its largest process, peak RSS of all its processes together;
     both in MB) of one ``wireclean dedup`` run. The total is sampled every 50 ms."""
     report = OUT_DIR / f"{corpus.stem}.j{jobs}.report.jsonl"
     cmd = [str(WIRECLEAN), "dedup", str(corpus), "--jobs", str(jobs), "-q",
-           "--report", str(report)]
+           "--report", str(report), *EXTRA]
     launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER, *cmd],
                                 stdout=subprocess.PIPE, text=True)
     watched = psutil.Process(launcher.pid)
@@ -207,7 +211,12 @@ def main() -> None:
     parser.add_argument("--synth-runs", type=int, default=1,
                         help="runs per setting, generated corpus (default 1)")
     parser.add_argument("--jobs", type=int, action="append", help="default: 1 and 2")
+    parser.add_argument("--sentence-keys", action="store_true",
+                        help="measure `wireclean dedup --sentence-keys` (results to "
+                             "bench_dedup_sentence_keys.json)")
     args = parser.parse_args()
+    if args.sentence_keys:
+        EXTRA.append("--sentence-keys")
     try:
         data = resolve_data_dir(args.data)
     except DataMissing as e:
@@ -224,7 +233,8 @@ def main() -> None:
             print(f"generated {corpus.name} in {time.perf_counter() - t:.0f} s", flush=True)
             results[name] = measure(corpus, args.synth_runs, jobs_list)
     results["loadavg_after"] = os.getloadavg()
-    (OUT_DIR / "bench_dedup.json").write_text(json.dumps(results, indent=2) + "\n")
+    name = "bench_dedup_sentence_keys.json" if args.sentence_keys else "bench_dedup.json"
+    (OUT_DIR / name).write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

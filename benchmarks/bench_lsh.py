@@ -31,9 +31,11 @@ The corpus is synthetic and never stored as text: each paragraph is a set of 40-
 64-bit shingle hashes (what a paragraph of 40-120 words yields); 10 % of paragraphs are
 reprints of a paragraph up to one chunk earlier -- half lightly edited (0-10 % of the
 shingles replaced: Jaccard 0.82-1.0), half trimmed (the first 60-95 % kept: Jaccard =
-the fraction kept, containment 1.0). wireclean's index also keys sentences
-(:mod:`wireclean.dedup.sentences`), which need text: each synthetic paragraph gets the
-keys a paragraph of its length would have -- one sentence per 25 words, at most 4: their
+the fraction kept, containment 1.0). Indexes made with sentence keys
+(:mod:`wireclean.dedup.sentences`, opt-in) hold more entries; they need text, so for the
+``sentence-keys`` method (``SignatureLSH`` with them) and ``--sentence-keys`` (persistent
+indexes built with them) each synthetic paragraph gets the keys a paragraph of its length
+would have -- one sentence per 25 words, at most 4: their
 starts, the first one's end and the paragraph's end (5.1 keys per paragraph on average,
 against 2.2 on Reuters-21578 and 4.3 on BBC News) -- shared with its source by a reprint
 (an edited copy keeps each with probability 0.6, a trimmed one those of the sentences it
@@ -82,7 +84,10 @@ NUM_PERM = 128
 SEED = 1
 THRESHOLD = 0.8
 DATA_SEED = 7
-METHODS = ("wireclean", "memory-index", "datasketch", "rensa")
+#: Sentence keys of the persistent indexes (0, the default; --sentence-keys: 8).
+SENTENCE_WORDS = int(os.environ.get("WIRECLEAN_BENCH_SENTENCE_WORDS", "0"))
+METHODS = ("wireclean", "memory-index", "sentence-keys", "datasketch", "rensa")
+OURS = ("wireclean", "memory-index", "sentence-keys")
 
 
 # ---------------------------------------------------------------- the synthetic stream
@@ -241,15 +246,16 @@ def worker(method: str, n: int) -> dict:
     pairs = 0
     wall = cpu = 0.0
     extra: dict = {}
-    if method == "wireclean":
+    if method in ("wireclean", "sentence-keys"):
         from wireclean.dedup.lsh import SignatureLSH
 
         lsh = SignatureLSH(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED)
         extra["bands_rows"] = [lsh.bands, lsh.rows]
+        keyed = method == "sentence-keys"
         before = rss_mb()
-        for first, sig, counts, sentences in read_chunks(n, with_sentences=True):
+        for first, sig, counts, *sentences in read_chunks(n, with_sentences=keyed):
             t0, c0 = time.perf_counter(), time.process_time()
-            _, v = lsh.insert(sig, counts, sentence_keys=sentences)
+            _, v = lsh.insert(sig, counts, sentence_keys=sentences[0] if keyed else None)
             wall += time.perf_counter() - t0
             cpu += time.process_time() - c0
             pairs += len(v.row)
@@ -262,12 +268,11 @@ def worker(method: str, n: int) -> dict:
         store = MemoryStore(IndexConfig.create(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED))
         extra["bands_rows"] = [store.config.bands, store.config.rows]
         before = rss_mb()
-        for first, sig, counts, sentences in read_chunks(n, with_sentences=True):
+        for first, sig, counts in read_chunks(n):
             rows = len(sig)
             record = np.arange(rows) // 10
             keys = [f"doc/{first}/{i}" for i in range(int(record[-1]) + 1)]
-            batch = Batch(keys, [None] * len(keys), record, np.arange(rows) % 10, counts, sig,
-                          sentences)
+            batch = Batch(keys, [None] * len(keys), record, np.arange(rows) % 10, counts, sig)
             t0, c0 = time.perf_counter(), time.process_time()
             hits = store.process(batch, add=True, query=True)
             wall += time.perf_counter() - t0
@@ -360,7 +365,7 @@ def reusable(store: str, n: int, redis_url: str | None) -> dict | None:
     except IndexFormatError:
         return None
     try:
-        if not idx.config.sentence_words:    # from before sentence keys: not today's load
+        if idx.config.sentence_words != SENTENCE_WORDS:   # another load than asked for
             return None
         if store == "redis":
             return ({"n": n, "reused": True, **redis_memory(idx, n)}
@@ -401,16 +406,19 @@ def build(store: str, n: int, redis_url: str | None) -> dict:
     from wireclean.dedup.stores import Batch
 
     clear(store, n, redis_url)
-    idx = Index.open(index_target(store, n, redis_url), threshold=THRESHOLD)
+    idx = Index.open(index_target(store, n, redis_url), threshold=THRESHOLD,
+                     sentence_words=SENTENCE_WORDS)
     backend = idx._store  # signatures are synthetic: fill the store below the text layer
     t0, c0 = time.perf_counter(), time.process_time()
-    for first, sig, counts, sentences in read_chunks(n, with_sentences=True):
+    keyed = bool(idx.config.sentence_words)
+    for first, sig, counts, *sentences in read_chunks(n, with_sentences=keyed):
         for lo in range(0, len(sig), 4000):
             s, c = sig[lo:lo + 4000], counts[lo:lo + 4000]
             record = np.arange(len(s)) // DOC_PARAS
             keys = [f"doc/{first + lo}/{i}" for i in range(int(record[-1]) + 1)]
             backend.process(Batch(keys, [None] * len(keys), record, np.arange(len(s)) % DOC_PARAS,
-                                  c, s, sentences[lo:lo + 4000]), add=True, query=False)
+                                  c, s, sentences[0][lo:lo + 4000] if keyed else None),
+                            add=True, query=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {"n": n, "build_wall_s": wall, "build_cpu_s": cpu, "build_per_s_wall": n / wall}
     if store == "sqlite":
@@ -536,6 +544,8 @@ def main(argv=None) -> int:
                    help="also time check_and_add on a Redis index at URL (redis://HOST:PORT/DB)")
     p.add_argument("--rebuild", action="store_true",
                    help="rebuild the SQLite (or Redis) index even if a usable one is cached")
+    p.add_argument("--sentence-keys", action="store_true",
+                   help="build the SQLite/Redis index with sentence keys (synthetic, see above)")
     p.add_argument("--store", default="sqlite", help=argparse.SUPPRESS)
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--latency-round", type=int, help=argparse.SUPPRESS)
@@ -552,6 +562,10 @@ def main(argv=None) -> int:
         print(json.dumps(worker(args.worker, args.n)))
         return 0
 
+    if args.sentence_keys:       # the workers read it from the environment
+        os.environ["WIRECLEAN_BENCH_SENTENCE_WORDS"] = "8"
+        global SENTENCE_WORDS
+        SENTENCE_WORDS = 8
     cached_signatures(args.n)
     methods = [m for m in args.methods.split(",") if m]
     results: dict = {"n": args.n, "threshold": THRESHOLD, "num_perm": NUM_PERM, "chunk": CHUNK,
@@ -562,7 +576,7 @@ def main(argv=None) -> int:
     rounds = max(args.rounds, args.peer_rounds)
     for r in range(rounds):                     # interleaved, so load changes hit all alike
         for m in methods:
-            if r < (args.rounds if m in ("wireclean", "memory-index") else args.peer_rounds):
+            if r < (args.rounds if m in OURS else args.peer_rounds):
                 res = run_worker(["--worker", m, "--n", str(args.n)])
                 print(f"  {m} round {r}: {res['per_s_wall']:,.0f}/s wall, {res['per_s_cpu']:,.0f}/s cpu, "
                       f"{res['index_mb']:,.0f} MB", file=sys.stderr)

@@ -124,7 +124,7 @@ def test_one_config_key_records_the_parameters(redis_url):
     assert stored == {"format": "wireclean-index", "version": 2, "threshold": 0.75,
                       "num_perm": 128, "seed": 1, "shingle_size": 4, "bands": config.bands,
                       "rows": config.rows, "bucket_cap": config.bucket_cap,
-                      "hash_version": config.hash_version, "sentence_words": 8}
+                      "hash_version": config.hash_version, "sentence_words": 0}
 
 
 def test_a_version_1_index_goes_on_without_sentence_keys(redis_url):
@@ -175,7 +175,7 @@ def test_prefixes_keep_indexes_on_one_server_apart(redis_server):
 
 
 def test_remove_clears_buckets_signatures_and_key(redis_url):
-    with Index.open(redis_url) as idx:
+    with Index.open(redis_url, sentence_words=8) as idx:     # sentence keys' entries go too
         idx.add("wire/1", STORY)
         idx.add("other", OTHER)
         idx.remove("wire/1")
@@ -184,7 +184,7 @@ def test_remove_clears_buckets_signatures_and_key(redis_url):
     (sentences,) = client.hvals(f"{prefix}:sent")       # "other"'s sentence keys
     keys = bands + np.count_nonzero(np.frombuffer(sentences, "<u8"))
     assert list(buckets(client, prefix).values()) == [1] * keys   # "other"'s, once each
-    assert client.hlen(f"{prefix}:sig") == client.hlen(f"{prefix}:para") == 1
+    assert client.hlen(f"{prefix}:sig") == client.hlen(f"{prefix}:para") == client.hlen(f"{prefix}:sent") == 1
     assert client.hkeys(f"{prefix}:keys") == [b"other"]
 
 

@@ -21,14 +21,17 @@ OTHER = ("Wheat futures rose sharply in Chicago on Tuesday, but analysts in Lond
          "gains reflected a weaker dollar rather than any change in the outlook for supplies.")
 
 
+WORDS = 8       # sentences.DEFAULT_SENTENCE_WORDS: indexes have sentence keys when asked
+
+
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def index(request, tmp_path):
     if request.param == "memory":
-        idx = Index()
+        idx = Index(sentence_words=WORDS)
     elif request.param == "sqlite":
-        idx = Index.open(tmp_path / "wire.db")
+        idx = Index.open(tmp_path / "wire.db", sentence_words=WORDS)
     else:
-        idx = Index.open(request.getfixturevalue("redis_url"))
+        idx = Index.open(request.getfixturevalue("redis_url"), sentence_words=WORDS)
     yield idx
     idx.close()
 
@@ -59,11 +62,11 @@ def test_spun_trimmed_copy_is_found_and_a_shared_opening_alone_is_not(index):
 
 
 def test_without_sentence_keys_the_trimmed_lead_is_missed():
-    """What the keys are for: the same pair, with sentence_words=0, is not found."""
-    idx = Index(sentence_words=0)
+    """What the keys are for: the same pair, without them (the default), is not found."""
+    idx = Index()
     idx.add("full", LONG)
     assert idx.query(LEAD) == []
-    with_keys = Index()
+    with_keys = Index(sentence_words=WORDS)
     with_keys.add("full", LONG)
     assert [m.key for m in with_keys.query(LEAD)] == ["full"]
 

@@ -128,7 +128,7 @@ def test_memory_and_file_indexes_report_the_same_matches(tmp_path):
 def test_remove_is_persistent_and_clears_the_buckets(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # every add merges all it can
     path = tmp_path / "wire.db"
-    with Index.open(path) as idx:
+    with Index.open(path, sentence_words=8) as idx:    # sentence keys' entries go too
         idx.add("wire/1", STORY)
         idx.add("other", OTHER)
         idx.remove("wire/1")
@@ -188,15 +188,17 @@ def assert_btree_holds_exactly_the_merged_entries(path, hasher) -> None:
     assert len(stored) == len(set(stored)) and set(stored) == expected
 
 
-@pytest.mark.parametrize("recent_entries", [1, 37, 400, 1 << 20])
-def test_entries_merged_in_sweeps_match_like_the_memory_index(tmp_path, monkeypatch, recent_entries):
+@pytest.mark.parametrize("recent_entries, words", [(1, 0), (37, 8), (400, 0), (1 << 20, 8)])
+def test_entries_merged_in_sweeps_match_like_the_memory_index(tmp_path, monkeypatch,
+                                                              recent_entries, words):
     """Whether a paragraph's bucket entries are still recent, half merged or in the
     B-tree, check_and_add reports what the in-memory index reports -- across reopening,
-    a second connection adding in turn, and removals."""
+    a second connection adding in turn, and removals; with and without sentence keys."""
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", recent_entries)
     path = tmp_path / "wire.db"
-    memory = Index(bucket_cap=5)
-    first, second = Index.open(path, bucket_cap=5), Index.open(path, bucket_cap=5)
+    memory = Index(bucket_cap=5, sentence_words=words)
+    first = Index.open(path, bucket_cap=5, sentence_words=words)
+    second = Index.open(path, bucket_cap=5, sentence_words=words)
     try:
         for i, rec in enumerate(wire_corpus(80)):
             if i == 40:                       # a fresh process reads recent entries back
@@ -220,7 +222,7 @@ def test_finished_sweeps_leave_every_kept_entry_in_the_btree_once(tmp_path, monk
     """No entry twice, and none of a removed paragraph, whichever connection swept it."""
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 50)
     path = tmp_path / "wire.db"
-    with Index.open(path, bucket_cap=5) as idx, Index.open(path) as other:
+    with Index.open(path, bucket_cap=5, sentence_words=8) as idx, Index.open(path) as other:
         for i, rec in enumerate(wire_corpus(60)):
             (idx if i % 2 else other).add(*rec)
             if i in (30, 45):       # removed while the other connection holds its entries

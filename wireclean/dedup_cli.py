@@ -740,8 +740,10 @@ def _shown(db: str) -> str:
     return redact_url(db)
 
 
-def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bool):
+def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bool,
+                sentence_keys: bool = False):
     from .dedup.index import Index, IndexFormatError
+    from .dedup.sentences import DEFAULT_SENTENCE_WORDS
     shown = _shown(db)
     if "://" not in db:
         if must_exist and not os.path.exists(db):
@@ -749,7 +751,8 @@ def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bo
         if os.path.isdir(db):
             _fail(db, "is a directory, not an index file")
     try:
-        return Index.open(db, threshold=threshold, min_words=min_words, create=not must_exist)
+        return Index.open(db, threshold=threshold, min_words=min_words, create=not must_exist,
+                          sentence_words=DEFAULT_SENTENCE_WORDS if sentence_keys else None)
     except IndexFormatError as e:
         _fail(shown, str(e).replace(f"{shown}: ", "", 1))
     except (sqlite3.Error, OSError, ValueError, ImportError) as e:
@@ -791,19 +794,24 @@ def _run(engine: Engine, reader: Reader, targets: list[wio.Target], handle: Call
               default=None, help="Score from which paragraphs match [default: 0.8].")
 @click.option("--keep", type=click.Choice(["first", "earliest", "longest"]), default="first",
               show_default=True, help="Which copy --drop keeps.")
+@click.option("--sentence-keys", is_flag=True,
+              help="Also find paragraphs reprinted inside longer ones (trimmed or extended "
+                   "copies) through shared sentence starts and ends; slower where sentences "
+                   "recur across many paragraphs.")
 @click.option("--date-field", metavar="NAME",
               help="JSONL/CSV field with the record's date (for --keep earliest).")
 @_common
 def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
-          drop_out: str | None, threshold: float | None, keep: str, date_field: str | None,
-          text_field: str, id_field: str, min_words: int | None, jobs: int, encoding: str,
-          skip_bad: bool, quiet: bool) -> None:
+          drop_out: str | None, threshold: float | None, keep: str, sentence_keys: bool,
+          date_field: str | None, text_field: str, id_field: str, min_words: int | None,
+          jobs: int, encoding: str, skip_bad: bool, quiet: bool) -> None:
     """Find near-duplicate paragraphs in CORPUS (files and directories: .txt .md .jsonl
     .csv), each matched against everything read before it.
 
     Without --report or --drop, prints a summary. With --against DB, checks CORPUS
     against an index instead, printing PATH:LINE: paragraph matches KEY ¶N (score S)
-    (N is the 0-based paragraph number, as in --report).
+    (N is the 0-based paragraph number, as in --report); the index then decides whether
+    sentence keys are used (wireclean index add --sentence-keys).
 
     Exit status: 0 no duplicates, 1 duplicates found, 2 usage or input error.
     """
@@ -811,7 +819,8 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     min_words = _min_words(min_words)
     reader = Reader(text_field, id_field, date_field, encoding)
     if against:
-        for flag, value in (("--report", report_path), ("--drop", drop_out)):
+        for flag, value in (("--report", report_path), ("--drop", drop_out),
+                            ("--sentence-keys", sentence_keys)):
             if value:
                 raise click.UsageError(f"{flag} cannot be combined with --against")
         _against(against, corpus, reader, threshold, min_words, _jobs(jobs), skip_bad, quiet)
@@ -821,12 +830,14 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     if drop_out and len(corpus) == 1 and os.path.isdir(corpus[0]) and os.path.isfile(drop_out):
         raise click.UsageError("--drop: the input is a directory, so OUT must be one too")
     targets = _targets(corpus)
+    from .dedup.sentences import DEFAULT_SENTENCE_WORDS
     from .dedup.stores import IndexConfig
     from .dedup.stores.memory import MemoryStore
 
     # The in-corpus mode works on the in-memory store itself: it keeps clusters and the
     # paragraphs to drop, which need its item ids.
-    store = MemoryStore(IndexConfig.create(threshold))
+    store = MemoryStore(IndexConfig.create(
+        threshold, sentence_words=DEFAULT_SENTENCE_WORDS if sentence_keys else 0))
     report = None
     if report_path == "-":
         report = (sys.stdout, lambda: None, lambda: None)
@@ -1070,10 +1081,13 @@ def index() -> None:
               default=None,
               help="Score from which paragraphs match; fixed when the index is created "
                    "[default: 0.8, or the index's].")
+@click.option("--sentence-keys", is_flag=True,
+              help="Give the index sentence keys, so that paragraphs reprinted inside "
+                   "longer ones are found in it; fixed when the index is created.")
 @_common
-def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_field: str,
-              id_field: str, min_words: int | None, jobs: int, encoding: str, skip_bad: bool,
-              quiet: bool) -> None:
+def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, sentence_keys: bool,
+              text_field: str, id_field: str, min_words: int | None, jobs: int, encoding: str,
+              skip_bad: bool, quiet: bool) -> None:
     """Add the records of CORPUS to the index DB (created when missing).
 
     Records whose id the index already holds are skipped, so re-running over the same
@@ -1082,7 +1096,7 @@ def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, text_fi
     _check_encoding(encoding)
     min_words = _min_words(min_words)
     targets = _targets(corpus)
-    idx = _open_index(db, threshold, min_words, must_exist=False)
+    idx = _open_index(db, threshold, min_words, must_exist=False, sentence_keys=sentence_keys)
     reader = Reader(text_field, id_field, None, encoding)
     added = already = 0
 

@@ -13,6 +13,13 @@ verified like any band candidate (estimated Jaccard and containment,
 almost nothing more (Reuters-21578: recall 0.964 with them, 0.963 without) for a quarter
 more keys, so they are not made.
 
+They are off unless an index is made with ``sentence_words`` (``--sentence-keys`` on the
+command line): on Reuters-21578 they lift recall of trimmed/extended pairs from 0.918 to
+0.964, but a corpus whose sentences recur in many different paragraphs gives each new
+paragraph candidates through every recurring sentence (up to the bucket cap each), and
+verifying them costs time: 3.2x on the archive-like benchmark corpus, where every sentence
+recurs about 18 times in new combinations (benchmarks/RESULTS.md).
+
 Keys are hashed from the canonical form (so spun copies share them) with the sentence ends
 that :func:`~wireclean.dedup.canonical.canonical_joined` marks, from at most
 ``MAX_SENTENCES`` sentences per paragraph (the last one runs to the paragraph's end), and
@@ -45,10 +52,12 @@ from .minhash import _SLICE_BYTES, _fmix64, _hash_tokens
 
 __all__ = ["DEFAULT_SENTENCE_WORDS", "MAX_SENTENCES", "NO_KEY", "SentenceKeys", "split_sentences"]
 
-#: Tokens hashed at each end of a sentence (chosen with benchmarks/containment_misses.py:
-#: on Reuters-21578, 6 words make 3x the extra candidates of 8 for the same recall).
+#: Tokens hashed at each end of a sentence when an index has sentence keys (chosen with
+#: benchmarks/containment_misses.py: on Reuters-21578, 6 words make 3x the extra
+#: candidates of 8 for the same recall).
 DEFAULT_SENTENCE_WORDS = 8
-#: Sentences keyed per paragraph: 2 keys each. News paragraphs hold one to three.
+#: Sentences keyed per paragraph (news paragraphs hold one to three): a start key each,
+#: and end keys for the first and the last -- at most MAX_SENTENCES + 2 keys.
 MAX_SENTENCES = 4
 #: An unused key slot. Real keys are never 0 (see :meth:`SentenceKeys.from_buffer`).
 NO_KEY = 0
@@ -67,13 +76,16 @@ def split_sentences(text: str, most: int = MAX_SENTENCES) -> list[str]:
 
 
 class SentenceKeys:
-    """64-bit keys of the first and last ``words`` canonical tokens of each sentence.
+    """64-bit keys of the first ``words`` canonical tokens of each sentence, and of the
+    last ``words`` of the first sentence and of the paragraph.
 
     Args:
         words: tokens hashed at each end of a sentence; shorter sentences get no key.
         seed: seeds the multipliers (the index's seed, so every process agrees).
     """
 
+    #: Columns per paragraph: sentence i's start key in column 2i, its end key (first and
+    #: last sentence only) in 2i + 1.
     SLOTS = 2 * MAX_SENTENCES
     #: Texts canonicalized per buffer by :meth:`keys` (the token hasher's tables grow to it).
     CHUNK_CHARS = 1 << 19

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..lsh import DEFAULT_BUCKET_CAP, BandHasher, bucket_keys, lsh_params, run_offsets
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
-from ..sentences import DEFAULT_SENTENCE_WORDS, SentenceKeys
+from ..sentences import SentenceKeys
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
            "DEFAULT_THRESHOLD", "FORMAT", "stored_config"]
@@ -55,7 +55,8 @@ class IndexConfig:
     :func:`~wireclean.dedup.lsh.lsh_params`); a persistent store records them all
     and refuses to be opened with different values. ``sentence_words`` is the length of
     the sentence keys (:mod:`~wireclean.dedup.sentences`) each paragraph gets beside its
-    band keys, 0 for none (indexes made before they existed).
+    band keys: 0 (the default) for none, ``DEFAULT_SENTENCE_WORDS`` (8) to have trimmed and
+    extended reprints found.
     """
 
     threshold: float
@@ -80,7 +81,7 @@ class IndexConfig:
         bucket_cap = DEFAULT_BUCKET_CAP if bucket_cap is None else int(bucket_cap)
         if bucket_cap < 1:
             raise ValueError(f"bucket_cap must be >= 1, got {bucket_cap}")
-        sentence_words = DEFAULT_SENTENCE_WORDS if sentence_words is None else int(sentence_words)
+        sentence_words = 0 if sentence_words is None else int(sentence_words)
         if sentence_words < 0:
             raise ValueError(f"sentence_words must be >= 0 (0: no sentence keys), got {sentence_words}")
         bands, rows = lsh_params(threshold, num_perm)
