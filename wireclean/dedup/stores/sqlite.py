@@ -731,51 +731,45 @@ def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
     if stored.get("format") != FORMAT:
         raise IndexFormatError(f"{path}: not a wireclean index (format {stored.get('format')!r})")
     if stored.get("version") == 1:
-        _upgrade_from_1(path, conn)
+        _upgrade(path, conn, 1, _sweeps_from_1)
         stored["version"] = 2
     if stored.get("version") == 2:
-        _upgrade_from_2(path, conn)
+        _upgrade(path, conn, 2, _sentences_from_2)
         stored.update(version=3, sentence_words=0)
     return stored_config(path, stored, FORMAT_VERSION)
 
 
-def _upgrade_from_1(path: str, conn: sqlite3.Connection) -> None:
+def _upgrade(path: str, conn: sqlite3.Connection, version: int, steps) -> None:
+    """Run ``steps(conn)`` and mark the file as ``version + 1``, in one transaction, if it
+    is still at ``version`` (another process may have upgraded it meanwhile)."""
+    with _errors(path):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT version FROM wireclean_index").fetchone()[0] == version:
+                steps(conn)
+                conn.execute("UPDATE wireclean_index SET version = ?", (version + 1,))
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _sweeps_from_1(conn: sqlite3.Connection) -> None:
     """Version 1 put every bucket entry straight into the B-tree: all of them are merged,
     so version 2 needs only the new column and a sweep state that says so."""
-    with _errors(path):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if conn.execute("SELECT version FROM wireclean_index").fetchone()[0] == 1:
-                top = conn.execute("SELECT coalesce(max(id), 0) FROM paras").fetchone()[0]
-                conn.execute("ALTER TABLE paras ADD COLUMN full BLOB")
-                for statement in _MERGE_TABLES:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO merge_state VALUES (1, ?, ?, ?, ?, 0)",
-                             (top, top, KEY_MIN, top))
-                conn.execute("UPDATE wireclean_index SET version = 2")
-                conn.execute("PRAGMA user_version = 2")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    top = conn.execute("SELECT coalesce(max(id), 0) FROM paras").fetchone()[0]
+    conn.execute("ALTER TABLE paras ADD COLUMN full BLOB")
+    for statement in _MERGE_TABLES:
+        conn.execute(statement)
+    conn.execute("INSERT INTO merge_state VALUES (1, ?, ?, ?, ?, 0)", (top, top, KEY_MIN, top))
 
 
-def _upgrade_from_2(path: str, conn: sqlite3.Connection) -> None:
+def _sentences_from_2(conn: sqlite3.Connection) -> None:
     """Version 2 had no sentence keys: its paragraphs keep none (``sentence_words = 0``),
     so the index goes on matching exactly as it did."""
-    with _errors(path):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if conn.execute("SELECT version FROM wireclean_index").fetchone()[0] == 2:
-                conn.execute("ALTER TABLE paras ADD COLUMN sentences BLOB")
-                conn.execute("ALTER TABLE wireclean_index ADD COLUMN sentence_words INTEGER "
-                             "NOT NULL DEFAULT 0")
-                conn.execute("UPDATE wireclean_index SET version = 3")
-                conn.execute("PRAGMA user_version = 3")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    conn.execute("ALTER TABLE paras ADD COLUMN sentences BLOB")
+    conn.execute("ALTER TABLE wireclean_index ADD COLUMN sentence_words INTEGER NOT NULL DEFAULT 0")
 
 
 def _create(path: str, config: IndexConfig) -> None:
