@@ -58,7 +58,8 @@ _ASCII_TO_SPACE = _space_table(b"\x01")
 _ASCII_TO_SPACE_MARKED = _space_table(b"\x01\x02")
 
 # Marks a sentence end in the canonical form (see sentences.py); like a space, it is not
-# part of any token, so the tokens -- and the shingles -- are those of the unmarked form.
+# part of any token, so the tokens -- and the shingles -- are those of the unmarked form
+# (but for a two-word name folded across a sentence end: "Russian. Federation").
 _MARK = "\x02"
 # A sentence ends at . ! or ? (then closing quotes or brackets) before whitespace, unless
 # the word before is a single letter (initials, "U.S.", "p.m.") or a common title, and the
@@ -218,9 +219,11 @@ def canonical_joined(texts: Sequence[str], sentences: bool = False) -> bytes:
     """
     texts = list(texts)
     joined = _JOIN.join(texts)
-    if joined.count(_SEP) != len(texts) - 1 or (sentences and _MARK in joined):
-        # A text holds a byte the buffer uses itself.
-        texts = [t.replace(_SEP, " ").replace(_MARK, " ") for t in texts]
+    if joined.count(_SEP) != len(texts) - 1:  # a text holds the separator itself
+        texts = [t.replace(_SEP, " ") for t in texts]
+        joined = _JOIN.join(texts)
+    if sentences and _MARK in joined:        # ... or the sentence mark
+        texts = [t.replace(_MARK, " ") for t in texts]
         joined = _JOIN.join(texts)
     table = _ASCII_TO_SPACE_MARKED if sentences else _ASCII_TO_SPACE
     mark = (lambda t: SENTENCE_END.sub(" " + _MARK + " ", t)) if sentences else (lambda t: t)

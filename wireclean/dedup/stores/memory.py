@@ -86,7 +86,7 @@ class MemoryStore:
             if len(batch) == 0:
                 return []
             return self._hits(batch, self._lsh.query(batch.signatures, batch.sizes,
-                                                    batch.band_keys, batch.sentence_keys))
+                                                    batch.band_keys, self._sentence_keys(batch)))
         _, verified = self.add_and_match(batch, query=query)
         return self._hits(batch, verified) if query else []
 
@@ -109,7 +109,7 @@ class MemoryStore:
         starts = first_item + np.cumsum(per_doc) - per_doc
         _, verified = self._lsh.insert(batch.signatures, batch.sizes, groups=batch.record,
                                        query=query, band_keys=batch.band_keys,
-                                       sentence_keys=batch.sentence_keys)
+                                       sentence_keys=self._sentence_keys(batch))
         for i, (key, meta) in enumerate(zip(batch.keys, batch.metas)):
             self._doc_of_key[key] = first_doc + i
             self._keys.append(key)
@@ -120,6 +120,15 @@ class MemoryStore:
         self._item_doc.extend(first_doc + batch.record)
         self._item_para.extend(batch.para)
         return first_item, verified
+
+    def _sentence_keys(self, batch: Batch) -> np.ndarray | None:
+        """The batch's sentence keys if this index has them (prepared batches carry them
+        in ``band_keys`` already)."""
+        if not self.config.sentence_words or batch.band_keys is not None:
+            return None
+        if batch.sentence_keys is None:
+            raise ValueError("this index keys sentences: make batches with its Index.sign")
+        return batch.sentence_keys
 
     def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (in the order they were added) and paragraph numbers of items."""
