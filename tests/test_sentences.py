@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wireclean import Index
 from wireclean.dedup.minhash import MinHasher
@@ -99,3 +101,32 @@ def test_sentences_are_not_cut_after_initials_or_titles():
         "Mr. J. Smith of the U.S. Army said so", "Prices fell 3.5 pct", "Dr. Lee agreed."]
     # At most four: the last runs to the end.
     assert len(split_sentences("One. Two. Three. Four. Five. Six.")) == 4
+
+
+# Sentence-heavy text with the punctuation and abbreviations the sentence rule looks at.
+_words = st.sampled_from([
+    "Wheat", "prices", "rose", "in", "Chicago", "on", "Tuesday", "traders", "said", "the",
+    "U.S.", "Mr.", "J.", "3.5", "pct.", "Officials!", "Why?", "again.", "\u201cNo.\u201d", "(AP)",
+    "and", "a", "third", "day", "é", "\n", "...", "said.", "Reuter",
+])
+_paragraph = st.lists(_words, max_size=40).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_paragraph | st.text(max_size=40), max_size=6))
+def test_keys_of_a_batch_equal_keys_one_at_a_time(texts):
+    keys = SentenceKeys(words=3)
+    together = keys.keys(texts)
+    assert together.shape == (len(texts), SentenceKeys.SLOTS)
+    for text, row in zip(texts, together):
+        assert (keys.keys([text])[0] == row).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_paragraph, min_size=1, max_size=6))
+def test_marking_sentences_leaves_signatures_and_counts_alone(texts):
+    hasher = MinHasher(num_perm=16)
+    sigs, sizes = hasher.signatures_and_sizes(texts)
+    marked_sigs, marked_sizes, keys = hasher.signatures_sizes_and_sentences(texts, SentenceKeys(3))
+    assert (marked_sigs == sigs).all() and (marked_sizes == sizes).all()
+    assert (keys == SentenceKeys(3).keys(texts)).all()

@@ -17,7 +17,7 @@ They are off unless an index is made with ``sentence_words`` (``--sentence-keys`
 command line): on Reuters-21578 they lift recall of trimmed/extended pairs from 0.918 to
 0.964, but a corpus whose sentences recur in many different paragraphs gives each new
 paragraph candidates through every recurring sentence (up to the bucket cap each), and
-verifying them costs time: 3.2x on the archive-like benchmark corpus, where every sentence
+verifying them costs time: 3.3x on the archive-like benchmark corpus, where every sentence
 recurs about 18 times in new combinations (benchmarks/RESULTS.md).
 
 Keys are hashed from the canonical form (so spun copies share them) with the sentence ends
