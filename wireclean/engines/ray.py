@@ -25,9 +25,10 @@ in one process):
    canonical form and MinHash (:class:`~wireclean.dedup.minhash.MinHasher`) per batch of
    records; each matchable paragraph becomes one row: item number (record position and
    paragraph), id, shingle count, the low 8 bits of its signature (what the in-memory
-   index verifies with) and its bucket keys (band keys, :class:`~wireclean.dedup.lsh.
-   BandHasher`, and sentence keys, :mod:`~wireclean.dedup.sentences`: the same 32-bit keys
-   the index uses). These rows (about 250 bytes per paragraph) are
+   index verifies with) and its bucket keys (:class:`~wireclean.dedup.lsh.BandHasher`'s
+   band keys, the same 32-bit keys the index uses; a list, so that a configuration with
+   sentence keys -- :mod:`~wireclean.dedup.sentences`, which the calls here do not offer
+   yet -- would carry them too). These rows (about 250 bytes per paragraph) are
    materialized once, in Ray's object store (which spills to disk), and read twice.
 2. *Buckets* (shuffle of 16-byte (key, item) rows): inside each band bucket, every
    paragraph is paired with the earlier ones among the bucket's first ``bucket_cap``

@@ -606,7 +606,6 @@ class RedisStore:
                      [token, k.shard_prefix, key, doc, entries, *ids])
         return True
 
-
     def _sentence_keys(self, blobs: list) -> np.ndarray | None:
         """Stored sentence keys (``P:sent`` values, None for a paragraph without any)."""
         if not self.config.sentence_words:
