@@ -10,7 +10,7 @@ first sentence (a copy that dropped the lead's attribution, "Dealers said that .
 the paragraph (a copy that kept its end): a paragraph found through a shared key is
 verified like any band candidate (estimated Jaccard and containment,
 :func:`~wireclean.dedup.lsh.score_pairs`). End keys of the sentences in between found
-almost nothing more (Reuters-21578: recall 0.964 with them, 0.963 without) for a quarter
+nothing more (Reuters-21578: recall 0.964 either way) for a quarter
 more keys, so they are not made.
 
 They are off unless an index is made with ``sentence_words`` (``--sentence-keys`` on the
