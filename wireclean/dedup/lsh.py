@@ -661,8 +661,8 @@ class SignatureLSH:
     Items get consecutive integer ids from 0. ``insert`` matches each row against every
     item added before it -- earlier batches and earlier rows of the same batch -- then adds
     it, in one pass. Memory per item: one 32+32-bit entry per band and per sentence key
-    (and 8 to 32 bits of bitmap each), the low 8 bits of each signature value (for verification) and its shingle
-    count; no Python object per item.
+    (and 8 to 32 bits of bitmap each), the low 8 bits of each signature value (for
+    verification) and its shingle count; no Python object per item.
 
     Args:
         threshold: report pairs whose score (see :func:`score_pairs`) reaches it.

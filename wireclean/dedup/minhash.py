@@ -261,8 +261,10 @@ class MinHasher:
         >>> from wireclean.dedup.sentences import SentenceKeys
         >>> texts = ["Stocks rose on Monday in Tokyo. Bonds fell for a third day in London."]
         >>> sigs, sizes, keys = MinHasher().signatures_sizes_and_sentences(texts, SentenceKeys(4))
-        >>> bool((sigs == MinHasher().signatures(texts)).all()), keys.tolist() == SentenceKeys(4).keys(texts).tolist()
-        (True, True)
+        >>> bool((sigs == MinHasher().signatures(texts)).all())
+        True
+        >>> bool((keys == SentenceKeys(4).keys(texts)).all()), int((keys != 0).sum())
+        (True, 4)
         """
         return self._sign(texts, sentences)
 

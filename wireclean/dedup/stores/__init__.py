@@ -83,7 +83,8 @@ class IndexConfig:
             raise ValueError(f"bucket_cap must be >= 1, got {bucket_cap}")
         sentence_words = 0 if sentence_words is None else int(sentence_words)
         if sentence_words < 0:
-            raise ValueError(f"sentence_words must be >= 0 (0: no sentence keys), got {sentence_words}")
+            raise ValueError(f"sentence_words must be >= 0 (0: no sentence keys), "
+                             f"got {sentence_words}")
         bands, rows = lsh_params(threshold, num_perm)
         return cls(threshold=threshold, num_perm=num_perm,
                    seed=DEFAULT_SEED if seed is None else int(seed),
