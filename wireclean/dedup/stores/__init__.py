@@ -149,18 +149,45 @@ this wireclean reads version 1; rebuild it with `wireclean index add`
         raise IndexFormatError(f"{where}: damaged index (no {exc.args[0]} recorded)") from None
 
 
+#: How a store keeps a paragraph's sentence keys: ``SentenceKeys.SLOTS`` of these, 0 unused.
+SENTENCE_DTYPE = np.dtype("<u8")
+
+
+def batch_sentence_keys(config: IndexConfig, batch: Batch) -> np.ndarray | None:
+    """The batch's sentence keys when ``config`` has them (else None); a batch made for an
+    index without them is refused rather than matched without its keys."""
+    if not config.sentence_words:
+        return None
+    keys = batch.sentence_keys
+    if keys is None or keys.shape != (len(batch), SentenceKeys.SLOTS):
+        raise ValueError("this index keys sentences: make batches with its Index.sign")
+    return keys
+
+
+def stored_sentence_keys(where: str, config: IndexConfig, blobs: Sequence) -> np.ndarray | None:
+    """Sentence keys as a store read them back (one blob per paragraph, None for one
+    without any), or None when ``config`` has none; a blob of the wrong size is a damaged
+    index, named by ``where``."""
+    if not config.sentence_words:
+        return None
+    slots = SentenceKeys.SLOTS
+    out = np.zeros((len(blobs), slots), np.uint64)
+    for i, blob in enumerate(blobs):
+        if blob is None:
+            continue
+        if not isinstance(blob, bytes) or len(blob) != slots * SENTENCE_DTYPE.itemsize:
+            raise IndexFormatError(f"{where}: damaged index (stored sentence keys have the "
+                                   f"wrong size)")
+        out[i] = np.frombuffer(blob, SENTENCE_DTYPE)
+    return out
+
+
 def batch_bucket_keys(config: IndexConfig, hasher: BandHasher, batch: Batch) -> np.ndarray:
     """All bucket keys of a batch's rows (:func:`~wireclean.dedup.lsh.bucket_keys`), as
     ``config`` has them: ``(rows, config.key_slots)`` uint64."""
-    width = config.key_slots
     if len(batch) == 0:
-        return np.empty((0, width), np.uint64)
-    sentence_keys = None
-    if config.sentence_words:
-        sentence_keys = batch.sentence_keys
-        if sentence_keys is None or sentence_keys.shape != (len(batch), SentenceKeys.SLOTS):
-            raise ValueError("this index keys sentences: make batches with its Index.sign")
-    return bucket_keys(hasher, batch.signatures, sentence_keys)
+        return np.empty((0, config.key_slots), np.uint64)
+    return bucket_keys(hasher, batch.signatures, batch_sentence_keys(config, batch))
 
 
 def expand_found(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray):

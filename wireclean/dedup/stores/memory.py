@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..lsh import BandHasher, ChunkedArray, SignatureLSH, Verified, low_bits, sorted_bucket_keys
-from . import Batch, DuplicateKeyError, Hit, IndexConfig
+from . import Batch, DuplicateKeyError, Hit, IndexConfig, batch_sentence_keys
 
 
 def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
@@ -124,11 +124,7 @@ class MemoryStore:
     def _sentence_keys(self, batch: Batch) -> np.ndarray | None:
         """The batch's sentence keys if this index has them (prepared batches carry them
         in ``band_keys`` already)."""
-        if not self.config.sentence_words or batch.band_keys is not None:
-            return None
-        if batch.sentence_keys is None:
-            raise ValueError("this index keys sentences: make batches with its Index.sign")
-        return batch.sentence_keys
+        return None if batch.band_keys is not None else batch_sentence_keys(self.config, batch)
 
     def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (in the order they were added) and paragraph numbers of items."""

@@ -86,9 +86,10 @@ except ImportError:  # the [redis] extra is not installed: open() says how to ge
     redis = None
 
 from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
-from ..sentences import NO_KEY, SentenceKeys
-from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
-               batch_bucket_keys, expand_found, stored_config)
+from ..sentences import NO_KEY
+from . import (FORMAT, SENTENCE_DTYPE, Batch, DuplicateKeyError, Hit, IndexConfig,
+               IndexFormatError, batch_bucket_keys, expand_found, stored_config,
+               stored_sentence_keys)
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
@@ -107,7 +108,6 @@ CONNECT_TIMEOUT_S = 5.0
 SHARD_BITS = 18
 _SIG_DTYPE = np.dtype("<u4")
 _PARA_DTYPE = np.dtype("<i8")   # doc, para, shingles
-_SENTENCE_DTYPE = np.dtype("<u8")
 
 # Delete the lock only if it still holds our token (another writer's lock is left alone).
 _RELEASE = """
@@ -449,7 +449,7 @@ class RedisStore:
                          axis=1).astype(_PARA_DTYPE)
         sentences = b""
         if self.config.sentence_words:
-            sentences = np.ascontiguousarray(batch.sentence_keys, _SENTENCE_DTYPE).tobytes()
+            sentences = np.ascontiguousarray(batch.sentence_keys, SENTENCE_DTYPE).tobytes()
         args += (int(para_ids[0]) if len(para_ids) else 0, sigs.tobytes(), paras.tobytes(),
                  self.config.num_perm * 4, doc_ids[-1],
                  int(para_ids[-1]) if len(para_ids) else "", _entries(bands[r, b], para_ids[r]),
@@ -591,35 +591,23 @@ class RedisStore:
         ids = list(range(int(d["first"]), int(d["first"]) + int(d["count"])))
         entries = b""
         if ids:
-            got = [(i, s, t) for i, s, t in zip(ids, self._client.hmget(k.sig, ids),
-                                                self._client.hmget(k.sent, ids)) if s is not None]
+            pipe = self._client.pipeline(transaction=False)
+            pipe.hmget(k.sig, ids)
+            pipe.hmget(k.sent, ids)
+            got = [(i, s, t) for i, s, t in zip(ids, *pipe.execute()) if s is not None]
             if any(len(s) != self.config.num_perm * 4 for _, s, _ in got):
                 raise IndexFormatError(f"{self.location}: damaged index (a stored signature "
                                        f"has the wrong size)")
             if got:
                 sigs = np.frombuffer(b"".join(s for _, s, _ in got), _SIG_DTYPE).reshape(len(got), -1)
-                keys = bucket_keys(self._hasher, sigs, self._sentence_keys([t for _, _, t in got]))
+                keys = bucket_keys(self._hasher, sigs, stored_sentence_keys(
+                    self.location, self.config, [t for _, _, t in got]))
                 stored = np.repeat(np.asarray([i for i, _, _ in got], np.int64), keys.shape[1])
                 used = keys.reshape(-1) != NO_KEY
                 entries = _entries(keys.reshape(-1)[used], stored[used])
         self._fenced(self._remove_script, [k.lock, k.keys, k.docs, k.sig, k.para, k.sent],
                      [token, k.shard_prefix, key, doc, entries, *ids])
         return True
-
-    def _sentence_keys(self, blobs: list) -> np.ndarray | None:
-        """Stored sentence keys (``P:sent`` values, None for a paragraph without any)."""
-        if not self.config.sentence_words:
-            return None
-        slots = SentenceKeys.SLOTS
-        out = np.zeros((len(blobs), slots), np.uint64)
-        for i, blob in enumerate(blobs):
-            if blob is None:
-                continue
-            if len(blob) != slots * 8:
-                raise IndexFormatError(f"{self.location}: damaged index (stored sentence "
-                                       f"keys have the wrong size)")
-            out[i] = np.frombuffer(blob, _SENTENCE_DTYPE)
-        return out
 
 
 # ---- helpers ----------------------------------------------------------------------------

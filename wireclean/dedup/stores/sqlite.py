@@ -63,9 +63,10 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
-from ..sentences import NO_KEY, SentenceKeys
-from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
-               batch_bucket_keys, expand_found, stored_config)
+from ..sentences import NO_KEY
+from . import (FORMAT, SENTENCE_DTYPE, Batch, DuplicateKeyError, Hit, IndexConfig,
+               IndexFormatError, batch_bucket_keys, expand_found, stored_config,
+               stored_sentence_keys)
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
 FORMAT_VERSION = 3
@@ -97,7 +98,6 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _IN_CHUNK = 500   # parameters per IN (...) list when the build's limit cannot be read
 _IN_CHUNK_MAX = 8192  # ... and at most this many: one query covers a long article's bands
 _SIG_DTYPE = np.dtype("<u4")
-_SENTENCE_DTYPE = np.dtype("<u8")
 
 _SCHEMA = f"""
 PRAGMA page_size = {PAGE_BYTES};
@@ -329,18 +329,8 @@ class SQLiteStore:
     def _stored_keys(self, sigs: np.ndarray, sentences: list) -> np.ndarray:
         """Bucket keys (int64, ``(n, key_slots)``) of stored paragraphs, from their
         signatures and ``sentences`` column."""
-        sentence_keys = None
-        if self.config.sentence_words:
-            slots = SentenceKeys.SLOTS
-            sentence_keys = np.zeros((len(sentences), slots), np.uint64)
-            for i, blob in enumerate(sentences):
-                if blob is None:
-                    continue
-                if not isinstance(blob, bytes) or len(blob) != slots * 8:
-                    raise IndexFormatError(f"{self.path}: damaged index (stored sentence "
-                                           f"keys have the wrong size)")
-                sentence_keys[i] = np.frombuffer(blob, _SENTENCE_DTYPE)
-        return bucket_keys(self._hasher, sigs, sentence_keys).view(np.int64)
+        return bucket_keys(self._hasher, sigs, stored_sentence_keys(
+            self.path, self.config, sentences)).view(np.int64)
 
     def _paras_after(self, after: int):
         """(ids, bucket keys, full-bucket flags) of the stored paragraphs with id > ``after``."""
@@ -389,7 +379,7 @@ class SQLiteStore:
             sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
             sentences = [None] * n
             if self.config.sentence_words:
-                keyed = np.ascontiguousarray(batch.sentence_keys, dtype=_SENTENCE_DTYPE)
+                keyed = np.ascontiguousarray(batch.sentence_keys, dtype=SENTENCE_DTYPE)
                 sentences = [row.tobytes() if row.any() else None for row in keyed]
             conn.executemany(
                 "INSERT INTO paras (id, doc, para, shingles, sig, full, sentences) "
