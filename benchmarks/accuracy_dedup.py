@@ -64,7 +64,8 @@ from spinner import _FILLER, Spinner  # noqa: E402
 
 from wireclean.dedup.canonical import canonical_many  # noqa: E402
 from wireclean.dedup.index import DEFAULT_THRESHOLD, Index  # noqa: E402
-from wireclean.dedup.sentences import DEFAULT_SENTENCE_WORDS, NO_KEY, SentenceKeys  # noqa: E402
+from wireclean.dedup.sentences import (DEFAULT_SENTENCE_WORDS, NO_KEY, PROBED, STORED,  # noqa: E402
+                                       SentenceKeys)
 from wireclean.dedup.lsh import (CANDIDATE_MARGIN, BandHasher, SignatureLSH, run_offsets,  # noqa: E402
                                  cluster_labels,
                                  estimate_containment, estimate_jaccard, score_pairs)
@@ -336,9 +337,15 @@ def sentence_keys(texts: list[str], sentence_words: int, seed: int) -> np.ndarra
 
 
 def share_a_key(keys_a: np.ndarray, keys_b: np.ndarray) -> np.ndarray:
-    """Per pair: do rows ``keys_a[k]`` and ``keys_b[k]`` share a sentence key (0: unused)?"""
-    same = keys_a[:, :, None] == keys_b[:, None, :]
-    return (same & (keys_a != NO_KEY)[:, :, None]).any(axis=(1, 2))
+    """Per pair: does the later row ``keys_b[k]`` look up a sentence key that the earlier
+    row ``keys_a[k]`` stores (0: unused)?"""
+    if keys_a.shape[1] != SentenceKeys.SLOTS:      # no sentence keys
+        return np.zeros(len(keys_a), dtype=bool)
+    stored = (SentenceKeys.ROLES & STORED) != 0
+    probed = (SentenceKeys.ROLES & PROBED) != 0
+    kept, sought = keys_a[:, stored], keys_b[:, probed]
+    same = kept[:, :, None] == sought[:, None, :]
+    return (same & (kept != NO_KEY)[:, :, None]).any(axis=(1, 2))
 
 
 def engine_steps(sig_a: np.ndarray, sig_b: np.ndarray, pos_a, pos_b, cfg,

@@ -35,11 +35,10 @@ the fraction kept, containment 1.0). Indexes made with sentence keys
 (:mod:`wireclean.dedup.sentences`, opt-in) hold more entries; they need text, so for the
 ``sentence-keys`` method (``SignatureLSH`` with them) and ``--sentence-keys`` (persistent
 indexes built with them) each synthetic paragraph gets the keys a paragraph of its length
-would have -- one sentence per 25 words, at most 4: their
-starts, the first one's end and the paragraph's end (5.1 keys per paragraph on average,
-against 2.2 on Reuters-21578 and 4.3 on BBC News) -- shared with its source by a reprint
-(an edited copy keeps each with probability 0.6, a trimmed one those of the sentences it
-kept). wireclean and datasketch get the same signatures
+would have -- one sentence per 25 words, at most 4, each with a start, an end and a pair
+key with the next, laid out as ``SentenceKeys`` lays them out -- shared with its source by
+a reprint (an edited copy keeps each with probability 0.6, a trimmed one those of the
+sentences it kept, but for the end it was cut at). wireclean and datasketch get the same signatures
 (datasketch's affine32 permutations over the shingle hashes, as ``MinHasher`` makes
 them); rensa makes its own digests from the same hashes. The "reprints found" column
 counts planted reprints whose row got a match (wireclean, datasketch) or a flag (rensa).
@@ -185,31 +184,53 @@ def sentence_keys(n: int) -> np.ndarray:
     paragraph of the same length puts on the index, derived from the cached stream
     (shingle counts and planted reprints)."""
     from wireclean.dedup.lsh import _mix64
-    from wireclean.dedup.sentences import MAX_SENTENCES, SentenceKeys
+    from wireclean.dedup.sentences import MAX_SENTENCES
 
     _, count_path, planted_path = cached_signatures(n)
     counts = np.fromfile(count_path, dtype=np.uint32, count=n).astype(np.int64)
     sentences = np.clip(np.rint(counts / 25), 1, MAX_SENTENCES).astype(np.int64)
-    slots = np.arange(SentenceKeys.SLOTS)
-    keys = _mix64((np.arange(n, dtype=np.uint64)[:, None] << np.uint64(8))
-                  | slots.astype(np.uint64)[None, :] | np.uint64(1 << 63))
-    # Column 2i: the start of sentence i; column 1 the first sentence's end, column
-    # 2(s - 1) + 1 the last one's (of s sentences).
-    start = (slots[None, :] % 2 == 0) & (slots[None, :] < 2 * sentences[:, None])
-    end = (slots[None, :] == 1) | (slots[None, :] == 2 * sentences[:, None] - 1)
-    keys[~(start | end)] = 0
+    # Each sentence's start and end, and each pair of adjacent sentences, as random values.
+    cell = (np.arange(n, dtype=np.uint64)[:, None] << np.uint64(8)) | np.uint64(1 << 63)
+    j = np.arange(MAX_SENTENCES, dtype=np.uint64)[None, :]
+    start, end, pair = (_mix64(cell | j | np.uint64(k << 4)) for k in range(3))
     rng = np.random.default_rng(DATA_SEED + 1)
     for row, src, kind, jac in json.loads(planted_path.read_text()):
-        own = keys[row].copy()
-        keys[row] = keys[src]
-        if kind == "edited":
-            lost = (rng.random(SentenceKeys.SLOTS) >= 0.6) & (keys[row] != 0)
-            keys[row][lost] = own[lost] | np.uint64(1)
+        if kind == "edited":        # each start, end and pair kept with probability 0.6
+            for values in (start, end, pair):
+                kept = rng.random(MAX_SENTENCES) < 0.6
+                values[row][kept] = values[src][kept]
         else:                       # trimmed to the fraction `jac` of its source
             kept = max(1, int(np.ceil(jac * sentences[src])))
-            keys[row][2 * kept:] = 0
-            keys[row][2 * kept - 1] = own[0]    # its own end: the cut
-            keys[row][1] = keys[src][1] if kept > 1 else own[0]
+            cut = end[row][0]                 # its own end, where it was cut
+            start[row], end[row], pair[row] = start[src], end[src], pair[src]
+            end[row][kept - 1] = cut
+            pair[row][kept - 1:] = 0
+            sentences[row] = kept
+    return _layout(start, end, pair, sentences)
+
+
+def _layout(start, end, pair, sentences) -> np.ndarray:
+    """The engine's columns (sentences.SentenceKeys) from per-sentence values."""
+    from wireclean.dedup.lsh import _mix64
+    from wireclean.dedup.sentences import SentenceKeys
+
+    n, most = start.shape
+    salt = [np.uint64(0x9E3779B97F4A7C15 * (k + 1) % 2**64) for k in range(5)]
+    plain_s, plain_e = _mix64(start ^ salt[0]), _mix64(end ^ salt[1])
+    lone_s, lone_e = _mix64(start ^ salt[2]), _mix64(end ^ salt[3])
+    pairs = _mix64(pair ^ salt[4])
+    keys = np.zeros((n, SentenceKeys.SLOTS), np.uint64)
+    one = sentences == 1
+    keys[one, 6], keys[one, 7] = lone_s[one, 0], lone_e[one, 0]
+    keys[one, 9], keys[one, 13] = plain_s[one, 0], plain_e[one, 0]
+    many = np.flatnonzero(~one)
+    s = sentences[many]
+    has = np.arange(most)[None, :] < s[:, None]
+    keys[many, :most] = np.where(has, plain_s[many], 0)
+    keys[many, 4], keys[many, 5] = plain_e[many, 0], plain_e[many, s - 1]
+    keys[many, 6:9] = np.where(has[:, 1:], pairs[many, :most - 1], 0)
+    keys[many, 9:13] = np.where(has, lone_s[many], 0)
+    keys[many, 13], keys[many, 14] = lone_e[many, 0], lone_e[many, s - 1]
     return keys
 
 

@@ -105,8 +105,9 @@ LEAD_INSIDE = (LEAD + " The regional governor said the army had been called in t
 def test_sentence_keys_find_a_lead_reprinted_inside_a_longer_paragraph():
     write("a.txt", story(LEAD_INSIDE, BUDGET))
     write("b.txt", story("Floods", LEAD))
-    assert run("dedup", "a.txt", "b.txt").exit_code == 0      # the bands alone miss it
-    found = run("dedup", "a.txt", "b.txt", "--sentence-keys", "--report", "-")
+    # The bands alone miss it.
+    assert run("dedup", "a.txt", "b.txt", "--no-sentence-keys").exit_code == 0
+    found = run("dedup", "a.txt", "b.txt", "--report", "-")
     assert found.exit_code == 1
     [line] = report_lines(found.stdout)
     assert (line["id"], line["para"], line["match_id"], line["match_para"]) == ("b.txt", 1, "a.txt", 0)
@@ -115,15 +116,18 @@ def test_sentence_keys_find_a_lead_reprinted_inside_a_longer_paragraph():
                "-").stdout == found.stdout
 
     # An archive made with them finds it too; --against takes the archive's choice.
-    assert run("index", "add", "plain.db", "a.txt").exit_code == 0
+    assert run("index", "add", "plain.db", "a.txt", "--no-sentence-keys").exit_code == 0
     assert run("dedup", "--against", "plain.db", "b.txt").exit_code == 0
-    assert run("index", "add", "keyed.db", "a.txt", "--sentence-keys").exit_code == 0
+    assert run("index", "add", "keyed.db", "a.txt").exit_code == 0
     flagged = run("dedup", "--against", "keyed.db", "b.txt")
     assert flagged.exit_code == 1 and "b.txt:3: paragraph matches a.txt ¶0" in flagged.stdout
-    misuse = run("dedup", "--against", "keyed.db", "b.txt", "--sentence-keys")
-    assert misuse.exit_code == 2 and "--sentence-keys cannot be combined with --against" in misuse.stderr
+    for flag in ("--sentence-keys", "--no-sentence-keys"):
+        misuse = run("dedup", "--against", "keyed.db", "b.txt", flag)
+        assert misuse.exit_code == 2 and "cannot be combined with --against" in misuse.stderr
     refused = run("index", "add", "plain.db", "b.txt", "--sentence-keys")
     assert refused.exit_code == 2 and "sentence_words=0 (asked for 8)" in refused.stderr
+    # Left out, the flag follows the index.
+    assert run("index", "add", "plain.db", "b.txt").exit_code == 0
 
 
 def test_spun_reprint_matches_its_original():
@@ -338,7 +342,10 @@ def test_index_compact_leaves_nothing_to_read_back_and_the_same_matches():
     db = sqlite3.connect("wire.db")
     (entries,) = db.execute("SELECT count(*) FROM buckets").fetchone()   # all of them now
     db.close()
-    assert entries == 4 * 20      # 4 paragraphs, 20 band keys each
+    from wireclean.dedup.sentences import SentenceKeys
+    keys = SentenceKeys().keys([GRAIN, FLOODS, BUDGET, STRIKES])
+    # 4 paragraphs: 20 band keys each, and the sentence keys they store.
+    assert entries == 4 * 20 + int((keys[:, :SentenceKeys.STORED_SLOTS] != 0).sum())
     assert compacted.stdout == f"wire.db: {entries} recent entries merged; opening it reads none back\n"
     after = run("dedup", "--against", "wire.db", "new.txt")
     assert (after.exit_code, after.stdout) == (before.exit_code, before.stdout) == (1, after.stdout)

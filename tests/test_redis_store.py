@@ -30,7 +30,7 @@ except ImportError:
         raise
     pytest.skip("the redis package is not installed", allow_module_level=True)
 from wireclean.dedup.stores import redis as redis_store  # noqa: E402
-from wireclean.dedup.stores.redis import IndexConnectionError, parse_url  # noqa: E402
+from wireclean.dedup.stores.redis import FORMAT_VERSION, IndexConnectionError, parse_url  # noqa: E402
 
 
 def dead_url(password: str = "") -> str:
@@ -121,25 +121,39 @@ def test_one_config_key_records_the_parameters(redis_url):
         config = idx.config
     client, prefix = raw(redis_url)
     stored = json.loads(client.get(f"{prefix}:config"))
-    assert stored == {"format": "wireclean-index", "version": 2, "threshold": 0.75,
+    assert stored == {"format": "wireclean-index", "version": FORMAT_VERSION, "threshold": 0.75,
                       "num_perm": 128, "seed": 1, "shingle_size": 4, "bands": config.bands,
                       "rows": config.rows, "bucket_cap": config.bucket_cap,
-                      "hash_version": config.hash_version, "sentence_words": 0}
+                      "hash_version": config.hash_version, "sentence_words": 8}
 
 
-def test_a_version_1_index_goes_on_without_sentence_keys(redis_url):
-    """Version 1 had no sentence keys: it is read as it is and keeps matching as it did."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_index_without_sentence_keys_goes_on_as_it_is(redis_url, version):
+    """Version 1 had no sentence keys, version 2 other ones: an index without any is read
+    as it is and keeps matching as it did."""
     with Index.open(redis_url, sentence_words=0) as idx:
         idx.add("wire/1", STORY)
     client, prefix = raw(redis_url)
     stored = json.loads(client.get(f"{prefix}:config"))
-    del stored["sentence_words"]
-    client.set(f"{prefix}:config", json.dumps({**stored, "version": 1}))
+    if version == 1:
+        del stored["sentence_words"]
+    client.set(f"{prefix}:config", json.dumps({**stored, "version": version}))
     with Index.open(redis_url) as idx:
         assert idx.config.sentence_words == 0
         assert {m.key for m in idx.check_and_add("wire/2", STORY)} == {"wire/1"}
-    assert json.loads(client.get(f"{prefix}:config"))["version"] == 1   # not rewritten
+    assert json.loads(client.get(f"{prefix}:config"))["version"] == version  # not rewritten
     assert not client.exists(f"{prefix}:sent")
+
+
+def test_a_version_2_index_with_sentence_keys_must_be_rebuilt(redis_url):
+    with Index.open(redis_url) as idx:
+        idx.add("wire/1", STORY)
+    client, prefix = raw(redis_url)
+    stored = json.loads(client.get(f"{prefix}:config"))
+    client.set(f"{prefix}:config", json.dumps({**stored, "version": 2}))
+    with pytest.raises(IndexFormatError, match="older format.*rebuild") as err:
+        Index.open(redis_url)
+    assert one_line(err.value).startswith(redis_url + ": ")
 
 
 def test_signatures_are_raw_bytes_and_meta_is_json(redis_url):
@@ -235,7 +249,7 @@ def test_foreign_data_under_the_prefix_is_refused_untouched(redis_url, kind):
     else:
         Index.open(redis_url).close()
         stored = json.loads(client.get(f"{prefix}:config"))
-        stored["version"] = 0 if kind == "older version" else 3
+        stored["version"] = 0 if kind == "older version" else FORMAT_VERSION + 1
         client.set(f"{prefix}:config", json.dumps(stored))
         expect = kind.split()[0]
     before = {k: client.dump(k) for k in client.scan_iter(match=f"{prefix}:*")}

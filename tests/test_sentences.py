@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from wireclean import Index
 from wireclean.dedup.minhash import MinHasher
-from wireclean.dedup.sentences import NO_KEY, SentenceKeys, split_sentences
+from wireclean.dedup.sentences import NO_KEY, PROBED, STORED, SentenceKeys, split_sentences
 
 LEAD = ("Wheat futures rose sharply in Chicago on Tuesday after heavy rains flooded farms "
         "across the northern plains.")
@@ -23,17 +23,21 @@ OTHER = ("Wheat futures rose sharply in Chicago on Tuesday, but analysts in Lond
          "gains reflected a weaker dollar rather than any change in the outlook for supplies.")
 
 
-WORDS = 8       # sentences.DEFAULT_SENTENCE_WORDS: indexes have sentence keys when asked
+WORDS = 8       # sentences.DEFAULT_SENTENCE_WORDS
+
+
+def open_index(kind: str, request, tmp_path, **kwargs) -> Index:
+    if kind == "memory":
+        return Index(**kwargs)
+    if kind == "sqlite":
+        return Index.open(tmp_path / f"wire-{len(list(tmp_path.iterdir()))}.db", **kwargs)
+    return Index.open(request.getfixturevalue("redis_url"), **kwargs)
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def index(request, tmp_path):
-    if request.param == "memory":
-        idx = Index(sentence_words=WORDS)
-    elif request.param == "sqlite":
-        idx = Index.open(tmp_path / "wire.db", sentence_words=WORDS)
-    else:
-        idx = Index.open(request.getfixturevalue("redis_url"), sentence_words=WORDS)
+    idx = open_index(request.param, request, tmp_path)      # sentence keys by default
+    assert idx.config.sentence_words == WORDS
     yield idx
     idx.close()
 
@@ -64,20 +68,74 @@ def test_spun_trimmed_copy_is_found_and_a_shared_opening_alone_is_not(index):
 
 
 def test_without_sentence_keys_the_trimmed_lead_is_missed():
-    """What the keys are for: the same pair, without them (the default), is not found."""
-    idx = Index()
+    """What the keys are for: the same pair, without them, is not found."""
+    idx = Index(sentence_words=0)
     idx.add("full", LONG)
     assert idx.query(LEAD) == []
-    with_keys = Index(sentence_words=WORDS)
+    with_keys = Index()
     with_keys.add("full", LONG)
     assert [m.key for m in with_keys.query(LEAD)] == ["full"]
+
+
+# ---------------------------------------------------------------- roles
+
+S1 = "Wheat futures rose sharply in Chicago on Tuesday after heavy rains flooded farms."
+S2 = "Traders said the damage to the spring crop could take weeks to assess in full."
+S3 = "Prices for corn and soybeans followed wheat higher in late trading on the day."
+S4 = "Officials in Washington declined to comment on the estimates due out next week."
+
+
+def meets(earlier: str, later: str) -> bool:
+    """Does ``later`` look up a sentence key that ``earlier`` stores?"""
+    a, b = SentenceKeys().keys([earlier, later])
+    stored = a[(SentenceKeys.ROLES & STORED) != 0]
+    sought = b[(SentenceKeys.ROLES & PROBED) != 0]
+    return bool(np.isin(sought[sought != NO_KEY], stored[stored != NO_KEY]).any())
+
+
+@pytest.mark.parametrize("earlier, later, expected", [
+    (f"{S1} {S2} {S3}", S2, True),                 # one sentence, inside a longer paragraph
+    (S2, f"{S1} {S2} {S3}", True),                 # ... stored first
+    (S1, S1, True),                                # one sentence each
+    (f"{S1} {S2} {S3}", f"{S1} {S2}", True),       # two sentences in a row in common
+    (f"{S1} {S2}", f"{S4} {S1} {S2} {S3}", True),
+    (f"{S1} {S2}", f"{S1} {S3}", False),           # longer ones sharing one sentence
+    (f"{S1} {S2} {S3}", f"{S4} {S2}", False),
+    (f"{S1} {S2}", S3, False),                     # nothing in common
+])
+def test_which_paragraphs_meet_through_sentence_keys(earlier, later, expected):
+    """A one-sentence paragraph meets any paragraph holding its sentence; longer ones meet
+    only through two sentences in a row -- not through each sentence they share, which is
+    what makes a corpus of recurring sentences slow (sentences.py)."""
+    assert meets(earlier, later) is expected
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+@pytest.mark.parametrize("cap, found", [(2, ["a", "b"]), (64, ["a", "b", "c"])])
+def test_keys_a_paragraph_only_stores_fill_its_buckets_too(request, tmp_path, kind, cap, found):
+    """Three longer paragraphs open with one sentence (a key they store but never look
+    up); the bucket keeps its first ``cap`` of them, as band buckets do, in every store,
+    whether they come in one batch or one by one."""
+    texts = {"a": f"{S1} {S2}", "b": f"{S1} {S3}", "c": f"{S1} {S4}"}
+    for one_batch in (True, False):
+        idx = open_index(kind, request, tmp_path, bucket_cap=cap)
+        if one_batch:
+            idx.add_many(texts.items())
+        else:
+            for key, text in texts.items():
+                idx.add(key, text)
+        assert sorted(m.key for m in idx.query(S1)) == found
+        for key in texts:           # (a Redis index is the same one the second time)
+            idx.remove(key)
+        idx.close()
 
 
 def test_keys_come_from_the_canonical_form_and_leave_signatures_alone():
     keys = SentenceKeys()
     a, b = keys.keys([LONG, LONG.upper().replace("U.S.", "USA")])
-    # Three sentences: their three starts, and the ends of the first and the last.
-    assert (a == b).all() and np.count_nonzero(a) == 5
+    # Three sentences: three starts, two pair keys, the ends of the first and the last
+    # (stored); the same starts and ends salted as "lone" keys (looked up).
+    assert (a == b).all() and np.count_nonzero(a) == 12
     texts = [LONG, LEAD, "", "Too short. Also short.", OTHER * 40000]
     hasher = MinHasher()
     sigs, sizes, both = hasher.signatures_sizes_and_sentences(texts, keys)

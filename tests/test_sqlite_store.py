@@ -267,8 +267,9 @@ def test_compact_merges_every_recent_entry_and_changes_no_match(tmp_path):
 def _downgrade(path, version: int) -> None:
     """Turn a file made with ``sentence_words=0`` back into the layout of ``version``."""
     db = sqlite3.connect(path)
-    db.executescript("ALTER TABLE paras DROP COLUMN sentences; "
-                     "ALTER TABLE wireclean_index DROP COLUMN sentence_words;")
+    if version < 3:
+        db.executescript("ALTER TABLE paras DROP COLUMN sentences; "
+                         "ALTER TABLE wireclean_index DROP COLUMN sentence_words;")
     if version == 1:
         db.executescript("DROP TABLE merge_state; DROP TABLE recent_removed; "
                          "ALTER TABLE paras DROP COLUMN full;")
@@ -277,7 +278,7 @@ def _downgrade(path, version: int) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_an_older_file_is_upgraded_in_place_and_keeps_matching_as_it_did(tmp_path, monkeypatch,
                                                                           version):
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # all entries in the B-tree, as in v1
@@ -296,6 +297,19 @@ def test_an_older_file_is_upgraded_in_place_and_keeps_matching_as_it_did(tmp_pat
     assert db.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION
     assert db.execute("SELECT count(*) FROM paras WHERE sentences IS NOT NULL").fetchone()[0] == 0
     db.close()
+
+
+def test_a_version_3_file_with_sentence_keys_must_be_rebuilt(tmp_path):
+    """Version 3 made other sentence keys: its buckets would mislead this wireclean."""
+    path = tmp_path / "wire.db"
+    with Index.open(path) as idx:
+        idx.add("wire/1", STORY)
+    db = sqlite3.connect(path)
+    db.executescript("UPDATE wireclean_index SET version = 3; PRAGMA user_version = 3;")
+    db.close()
+    with pytest.raises(IndexFormatError, match="older format.*rebuild") as err:
+        Index.open(path)
+    assert str(path) in one_line(err.value)
 
 
 # ---------------------------------------------------------------- refusals

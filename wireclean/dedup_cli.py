@@ -741,7 +741,7 @@ def _shown(db: str) -> str:
 
 
 def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bool,
-                sentence_keys: bool = False):
+                sentence_keys: bool | None = None):
     from .dedup.index import Index, IndexFormatError
     from .dedup.sentences import DEFAULT_SENTENCE_WORDS
     shown = _shown(db)
@@ -752,7 +752,8 @@ def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bo
             _fail(db, "is a directory, not an index file")
     try:
         return Index.open(db, threshold=threshold, min_words=min_words, create=not must_exist,
-                          sentence_words=DEFAULT_SENTENCE_WORDS if sentence_keys else None)
+                          sentence_words=None if sentence_keys is None
+                          else DEFAULT_SENTENCE_WORDS if sentence_keys else 0)
     except IndexFormatError as e:
         _fail(shown, str(e).replace(f"{shown}: ", "", 1))
     except (sqlite3.Error, OSError, ValueError, ImportError) as e:
@@ -794,15 +795,15 @@ def _run(engine: Engine, reader: Reader, targets: list[wio.Target], handle: Call
               default=None, help="Score from which paragraphs match [default: 0.8].")
 @click.option("--keep", type=click.Choice(["first", "earliest", "longest"]), default="first",
               show_default=True, help="Which copy --drop keeps.")
-@click.option("--sentence-keys", is_flag=True,
+@click.option("--sentence-keys/--no-sentence-keys", default=None,
               help="Also find paragraphs reprinted inside longer ones (trimmed or extended "
-                   "copies) through shared sentence starts and ends; slower where sentences "
-                   "recur across many paragraphs.")
+                   "copies) through shared sentence edges [default: on]; off is faster "
+                   "and finds only copies of about the same length.")
 @click.option("--date-field", metavar="NAME",
               help="JSONL/CSV field with the record's date (for --keep earliest).")
 @_common
 def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
-          drop_out: str | None, threshold: float | None, keep: str, sentence_keys: bool,
+          drop_out: str | None, threshold: float | None, keep: str, sentence_keys: bool | None,
           date_field: str | None, text_field: str, id_field: str, min_words: int | None,
           jobs: int, encoding: str, skip_bad: bool, quiet: bool) -> None:
     """Find near-duplicate paragraphs in CORPUS (files and directories: .txt .md .jsonl
@@ -811,7 +812,7 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     Without --report or --drop, prints a summary. With --against DB, checks CORPUS
     against an index instead, printing PATH:LINE: paragraph matches KEY ¶N (score S)
     (N is the 0-based paragraph number, as in --report); the index then decides whether
-    sentence keys are used (wireclean index add --sentence-keys).
+    sentence keys are used (wireclean index add --no-sentence-keys makes one without).
 
     Exit status: 0 no duplicates, 1 duplicates found, 2 usage or input error.
     """
@@ -820,8 +821,8 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     reader = Reader(text_field, id_field, date_field, encoding)
     if against:
         for flag, value in (("--report", report_path), ("--drop", drop_out),
-                            ("--sentence-keys", sentence_keys)):
-            if value:
+                            ("--[no-]sentence-keys", sentence_keys)):
+            if value is not None:
                 raise click.UsageError(f"{flag} cannot be combined with --against")
         _against(against, corpus, reader, threshold, min_words, _jobs(jobs), skip_bad, quiet)
         return
@@ -837,7 +838,7 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     # The in-corpus mode works on the in-memory store itself: it keeps clusters and the
     # paragraphs to drop, which need its item ids.
     store = MemoryStore(IndexConfig.create(
-        threshold, sentence_words=DEFAULT_SENTENCE_WORDS if sentence_keys else 0))
+        threshold, sentence_words=0 if sentence_keys is False else DEFAULT_SENTENCE_WORDS))
     report = None
     if report_path == "-":
         report = (sys.stdout, lambda: None, lambda: None)
@@ -1081,11 +1082,13 @@ def index() -> None:
               default=None,
               help="Score from which paragraphs match; fixed when the index is created "
                    "[default: 0.8, or the index's].")
-@click.option("--sentence-keys", is_flag=True,
-              help="Give the index sentence keys, so that paragraphs reprinted inside "
-                   "longer ones are found in it; fixed when the index is created.")
+@click.option("--sentence-keys/--no-sentence-keys", default=None,
+              help="Whether the index has sentence keys, which find paragraphs reprinted "
+                   "inside longer ones; fixed when the index is created [default: on, or "
+                   "the index's].")
 @_common
-def index_add(db: str, corpus: tuple[str, ...], threshold: float | None, sentence_keys: bool,
+def index_add(db: str, corpus: tuple[str, ...], threshold: float | None,
+              sentence_keys: bool | None,
               text_field: str, id_field: str, min_words: int | None, jobs: int, encoding: str,
               skip_bad: bool, quiet: bool) -> None:
     """Add the records of CORPUS to the index DB (created when missing).

@@ -79,10 +79,10 @@ class Index:
         num_perm, seed, shingle_size: the MinHash signature (defaults 128, 1, 3).
         min_words: paragraphs with fewer words are numbered but never matched.
         bucket_cap: most paragraphs per LSH bucket (bounds a boilerplate paragraph's cost).
-        sentence_words: 0 (default) or the tokens hashed at each end of a sentence for
-            sentence keys, which find a paragraph reprinted inside a longer one (8 is the
-            tested value, ``sentences.DEFAULT_SENTENCE_WORDS``; see
-            :mod:`~wireclean.dedup.sentences` for what they cost).
+        sentence_words: the tokens hashed at each end of a sentence for sentence keys,
+            which find a paragraph reprinted inside a longer one (default 8, the tested
+            value, ``sentences.DEFAULT_SENTENCE_WORDS``; 0 for none, faster; see
+            :mod:`~wireclean.dedup.sentences`).
     """
 
     def __init__(self, threshold: float | None = None, *, num_perm: int | None = None,

@@ -32,7 +32,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .sentences import NO_KEY
+from .sentences import BOTH, NO_KEY, PROBED, STORED, SentenceKeys
 
 #: Candidates are verified, so a false positive of the banding costs one signature
 #: comparison while a false negative is a reprint never reported: weigh misses 9:1.
@@ -277,35 +277,44 @@ def run_offsets(lengths: np.ndarray) -> np.ndarray:
     return np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
-def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int):
-    """Pairs (later row, earlier row) of one batch that share a bucket key.
+def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int,
+                roles: np.ndarray | None = None):
+    """Pairs (later row, earlier row) of one batch where the later row looks up a key the
+    earlier one stores.
 
     Returns ``(later, earlier, rank)``: the pairs, and for every (row, key slot) how many
-    earlier rows of the batch have the same key (``rank``, shape of ``keys``) -- used to
+    earlier rows of the batch store the same key (``rank``, shape of ``keys``) -- used to
     keep a bucket at ``cap`` entries. At most ``cap`` earlier rows are paired per key, the
     earliest ones. Rows with the same ``groups`` value (paragraphs of one document) are
     not paired with each other; ``NO_KEY`` (an unused sentence slot) pairs nothing.
+    ``roles`` (per column, ``STORED``/``PROBED`` bit flags; default: every column both)
+    says which columns a row stores and which it looks up.
 
     >>> k = np.array([[5, 1], [5, 2], [7, 2]], dtype=np.uint64)
     >>> later, earlier, rank = batch_pairs(k, None, cap=64)
     >>> sorted(zip(later.tolist(), earlier.tolist())), rank.tolist()
     ([(1, 0), (2, 1)], [[0, 0], [1, 0], [0, 1]])
+    >>> later, _, _ = batch_pairs(k, None, 64, roles=np.array([BOTH, STORED], np.uint8))
+    >>> later.tolist()   # column 1 is stored, never looked up: row 2 finds nothing
+    [1]
     """
     n, b = keys.shape
     flat = keys.reshape(-1)
     used = np.flatnonzero(flat != NO_KEY)
     # Sort by key, then by position: inside an equal-key group earlier rows come first.
     order = used[np.lexsort((used, flat[used]))]
-    later, earlier, srank = _sorted_pairs(flat[order], order // b, groups, cap)
+    sroles = None if roles is None else np.asarray(roles, np.uint8)[order % b]
+    later, earlier, srank = _sorted_pairs(flat[order], order // b, groups, cap, roles=sroles)
     rank = np.zeros(len(flat), dtype=np.int64)
     rank[order] = srank
     return later, earlier, rank.reshape(n, b)
 
 
 def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
-                  existing: np.ndarray | None = None):
-    """:func:`batch_pairs` on keys already sorted (with their rows): pairs, and the rank
-    of each sorted position inside its equal-key group.
+                  existing: np.ndarray | None = None, roles: np.ndarray | None = None):
+    """:func:`batch_pairs` on keys already sorted (with their rows, and their roles when
+    not all ``BOTH``): pairs, and for each sorted position how many stored positions
+    precede it inside its equal-key group.
 
     ``existing`` (per sorted position) is how many entries the key already has in the
     index: a row is then paired only with the earlier rows of the batch that will be
@@ -319,10 +328,20 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
         np.not_equal(skeys[1:], skeys[:-1], out=new_group[1:])
     starts = np.flatnonzero(new_group)
     group_of = np.cumsum(new_group) - 1
-    srank = np.arange(m) - starts[group_of]
-    # Expand each sorted position into its min(rank, cap) predecessors in the group.
+    if roles is None:
+        stored_before = np.arange(m)   # every position stores and looks up
+        stored_at = None
+    else:
+        stored = (roles & STORED) != 0
+        stored_before = np.cumsum(stored) - stored
+        stored_at = np.flatnonzero(stored)
+    first_stored = stored_before[starts]
+    srank = stored_before - first_stored[group_of]
+    # Expand each looking-up position into its min(rank, cap) stored predecessors.
     limit = cap if existing is None else np.maximum(cap - existing, 0)
     take = np.minimum(srank, limit)
+    if roles is not None:
+        take[(roles & PROBED) == 0] = 0
     has = np.flatnonzero(take)
     if len(has) == 0:
         e = np.empty(0, np.int64)
@@ -330,7 +349,8 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
     counts = take[has]
     rep = np.repeat(has, counts)
     later = srows[rep]
-    earlier = srows[starts[group_of[rep]] + run_offsets(counts)]
+    at = first_stored[group_of[rep]] + run_offsets(counts)
+    earlier = srows[at if stored_at is None else stored_at[at]]
     keep = later != earlier          # the same row can repeat a key in two bands
     if groups is not None:
         groups = np.asarray(groups)
@@ -557,19 +577,23 @@ class BandTable:
         for run in self._runs:
             self._mark(run.entries >> _U64(32))
 
-    def lookup(self, keys32_sorted: np.ndarray, alive=None):
+    def lookup(self, keys32_sorted: np.ndarray, alive=None, listed: np.ndarray | None = None):
         """Entries sharing a key with each of ``keys32_sorted`` (ascending uint64 < 2^32).
 
         Returns ``(position, ids, count)``: one (position in the input, id) per entry
         found, and for every input key how many entries it has; with ``alive`` (a filter
         of ids), removed entries are neither returned nor counted, so a removed item's
-        place in a full bucket goes to the next one, as in the persistent stores.
+        place in a full bucket goes to the next one, as in the persistent stores. With
+        ``listed`` (bool per input key), only those keys' entries are returned; the others
+        are only counted (keys a row stores but does not look up: their buckets' fill).
         """
         count = np.zeros(len(keys32_sorted), dtype=np.int64)
         slots = self._slots(keys32_sorted)
         octets = self._bitmap[(slots >> _U64(3)).astype(np.intp)]
         maybe = np.flatnonzero((octets >> (slots & _U64(7)).astype(np.uint8)) & np.uint8(1))
         found_pos, found_ids = [], []
+        # Removed entries must be seen to be left out of the counts.
+        expand = None if listed is None or alive is not None else listed[maybe]
         if len(maybe):
             key = keys32_sorted[maybe]
             lo = key << _U64(32)
@@ -583,6 +607,8 @@ class BandTable:
                 at = start[hit]
                 n = np.searchsorted(entries, lo[hit] | _LOW32, side="right") - at
                 count[maybe[hit]] += n
+                if expand is not None:
+                    n = n * expand[hit]
                 rep = np.repeat(np.arange(len(hit)), n)
                 found_pos.append(maybe[hit[rep]])
                 found_ids.append((entries[at[rep] + run_offsets(n)] & _LOW32).astype(np.int64))
@@ -595,6 +621,9 @@ class BandTable:
             live = alive(ids)
             pos, ids = pos[live], ids[live]
             count = np.bincount(pos, minlength=len(keys32_sorted)).astype(np.int64)
+            if listed is not None:
+                shown = listed[pos]
+                pos, ids = pos[shown], ids[shown]
         return pos, ids, count
 
     @staticmethod
@@ -633,15 +662,24 @@ def bucket_keys(hasher: BandHasher, sigs: np.ndarray,
                 sentence_keys: np.ndarray | None = None) -> np.ndarray:
     """Every bucket key of each row, (n, bands [+ sentence slots]) uint64: the band keys,
     then the sentence keys (:mod:`~wireclean.dedup.sentences`; ``NO_KEY`` in unused slots,
-    which stores neither keep nor look up)."""
+    which stores neither keep nor look up). :func:`key_roles` gives each column's role."""
     keys = hasher.keys(sigs)
     return keys if sentence_keys is None else np.hstack((keys, sentence_keys))
 
 
+def key_roles(bands: int, sentences: bool) -> np.ndarray:
+    """The role (``STORED``/``PROBED`` bit flags) of each column of :func:`bucket_keys`:
+    band keys are both stored and looked up; sentence keys as
+    :attr:`~wireclean.dedup.sentences.SentenceKeys.ROLES` says."""
+    both = np.full(bands, BOTH, dtype=np.uint8)
+    return np.concatenate((both, SentenceKeys.ROLES)) if sentences else both
+
+
 def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
-                       sentence_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       sentence_keys: np.ndarray | None = None):
     """The high 32 bits of the bucket keys (:func:`bucket_keys`) of all rows, sorted by
-    (key, row), and the row of each: the form :class:`SignatureLSH` looks up and stores."""
+    (key, row), the row of each, and the role of each (None when all are ``BOTH``, as
+    without sentence keys): the form :class:`SignatureLSH` looks up and stores."""
     keys = bucket_keys(hasher, sigs, sentence_keys)
     width = keys.shape[1]
     flat = keys.reshape(-1)
@@ -651,8 +689,10 @@ def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
         flat = flat[cells]
     keys32 = flat >> _U64(32)
     order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
-    cells = order if cells is None else cells[order]
-    return keys32[order], cells // width
+    if cells is None:
+        return keys32[order], order // width, None
+    cells = cells[order]
+    return keys32[order], cells // width, key_roles(hasher.bands, True)[cells % width]
 
 
 class SignatureLSH:
@@ -715,12 +755,12 @@ class SignatureLSH:
         return (lambda ids: self._alive.take(ids)) if self._any_removed else None
 
     def _band_keys(self, sigs: np.ndarray, given: tuple | None,
-                   sentence_keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+                   sentence_keys: np.ndarray | None) -> tuple:
         if given is None:
             return sorted_bucket_keys(self.hasher, sigs, sentence_keys)
         # Sent compact (see stores.memory.prepare); widened here, where they are used.
-        keys, rows = given
-        return keys.astype(np.uint64, copy=False), rows.astype(np.int64, copy=False)
+        keys, rows, roles = given
+        return keys.astype(np.uint64, copy=False), rows.astype(np.int64, copy=False), roles
 
     def _verify(self, rows, ids, sigs8, counts) -> Verified:
         rows, ids = unique_pairs(rows, ids)
@@ -732,19 +772,22 @@ class SignatureLSH:
         return best_first(v)
 
     def query(self, signatures: np.ndarray, counts: np.ndarray,
-              band_keys: tuple[np.ndarray, np.ndarray] | None = None,
+              band_keys: tuple | None = None,
               sentence_keys: np.ndarray | None = None) -> Verified:
         """Verified matches of each row among the stored items; stores nothing.
         ``band_keys`` and ``sentence_keys`` as for :meth:`insert`."""
         sigs, counts = self._check(signatures, counts)
-        skeys, srows = self._band_keys(sigs, band_keys, sentence_keys)
+        skeys, srows, roles = self._band_keys(sigs, band_keys, sentence_keys)
+        if roles is not None:
+            probed = (roles & PROBED) != 0
+            skeys, srows = skeys[probed], srows[probed]
         pos, ids, _ = self._table.lookup(skeys, self._alive_filter())
         return self._verify(srows[pos], ids, low_bits(sigs), counts)
 
     def insert(self, signatures: np.ndarray, counts: np.ndarray,
                groups: Sequence[int] | np.ndarray | None = None,
                query: bool = True,
-               band_keys: tuple[np.ndarray, np.ndarray] | None = None,
+               band_keys: tuple | None = None,
                sentence_keys: np.ndarray | None = None
                ) -> tuple[np.ndarray, Verified]:
         """Add the rows; with ``query``, first match each against everything earlier.
@@ -761,17 +804,21 @@ class SignatureLSH:
         first = len(self._sigs)
         if first + n > 2**32:
             raise OverflowError("an in-memory index holds at most 2**32 items")
-        skeys, srows = self._band_keys(sigs, band_keys, sentence_keys)
+        skeys, srows, roles = self._band_keys(sigs, band_keys, sentence_keys)
         sigs8 = low_bits(sigs)
-        # Earlier batches: look up, and learn how full each bucket already is.
-        pos, found, existing = self._table.lookup(skeys, self._alive_filter())
+        # Earlier batches: look up the keys rows look up, and learn how full each bucket
+        # already is (a stored key's too: buckets keep their first bucket_cap entries).
+        probed = None if roles is None else (roles & PROBED) != 0
+        pos, found, existing = self._table.lookup(skeys, self._alive_filter(), probed)
         # Earlier rows of this batch.
-        later, earlier, rank = _sorted_pairs(skeys, srows, groups, self.bucket_cap, existing)
+        later, earlier, rank = _sorted_pairs(skeys, srows, groups, self.bucket_cap, existing,
+                                             roles)
         self._sigs.extend(sigs8)
         self._sizes.extend(counts)
         self._alive.extend(np.ones(n, dtype=bool))
         self._live += n
-        room = np.flatnonzero(existing + rank < self.bucket_cap)
+        room = existing + rank < self.bucket_cap
+        room = np.flatnonzero(room if roles is None else room & ((roles & STORED) != 0))
         # Still sorted by (key, row), so by (key, id): a ready-made run.
         self._table.add(skeys[room], first + srows[room], self._alive_filter())
         if not query:

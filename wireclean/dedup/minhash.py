@@ -264,7 +264,7 @@ class MinHasher:
         >>> bool((sigs == MinHasher().signatures(texts)).all())
         True
         >>> bool((keys == SentenceKeys(4).keys(texts)).all()), int((keys != 0).sum())
-        (True, 4)
+        (True, 9)
         """
         return self._sign(texts, sentences)
 

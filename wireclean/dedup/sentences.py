@@ -4,41 +4,50 @@ MinHash bands find paragraphs whose Jaccard similarity is high. A trimmed reprin
 11-word lead that reappears inside a 30-word paragraph -- has a containment of 1 but a
 Jaccard similarity near 0.37, which 20 bands of 6 rows almost never bring together. Editors
 trim and extend at sentence edges, so the sentences of the shorter copy begin (or end) as
-sentences of the longer one do. Every paragraph therefore also gets a key for the first
-``words`` canonical tokens of each of its sentences, and one for the last ``words`` of its
-first sentence (a copy that dropped the lead's attribution, "Dealers said that ...") and of
-the paragraph (a copy that kept its end): a paragraph found through a shared key is
-verified like any band candidate (estimated Jaccard and containment,
-:func:`~wireclean.dedup.lsh.score_pairs`). End keys of the sentences in between found
-nothing more (Reuters-21578: recall 0.964 either way) for a quarter
-more keys, so they are not made.
+sentences of the longer one do. Every paragraph therefore also gets bucket keys from the
+first and the last ``words`` canonical tokens of its sentences (the end key finds a copy
+that dropped the lead's attribution, "Dealers said that ..."), and a paragraph found
+through one is verified like any band candidate (estimated Jaccard and containment,
+:func:`~wireclean.dedup.lsh.score_pairs`).
 
-They are off unless an index is made with ``sentence_words`` (``--sentence-keys`` on the
-command line): on Reuters-21578 they lift recall of trimmed/extended pairs from 0.918 to
-0.964, but a corpus whose sentences recur in many different paragraphs gives each new
-paragraph candidates through every recurring sentence (up to the bucket cap each), and
-verifying them costs time: 3.3x on the archive-like benchmark corpus, where every sentence
-recurs about 18 times in new combinations (benchmarks/RESULTS.md).
+Which keys a paragraph *stores* and which it *looks up* differ (``ROLES``; the table in
+:class:`SentenceKeys`). If every paragraph looked up every sentence it has, then on a
+corpus whose sentences recur in many different paragraphs each new paragraph would meet
+every earlier one sharing a sentence with it, up to the bucket cap per sentence: on the
+archive-like benchmark corpus, where every real sentence recurs about 18 times in new
+combinations, that was 6.3 million bucket entries read on its first 150 MB and a third of
+the speed. So a one-sentence paragraph looks up the starts and ends of everyone's
+sentences (it may be a trimmed copy of any of them); a longer one looks up only what a
+copy of it, or one it contains, must share: a one-sentence paragraph whose sentence it
+has (*lone* keys, which only one-sentence paragraphs store) and a paragraph with two of
+its sentences in a row (*pair* keys). End keys are made for the first and the last
+sentence only: those of the sentences in between found nothing more on Reuters-21578.
+With them: recall of trimmed/extended pairs on Reuters-21578 0.918 -> 0.959, 17x fewer
+entries read on that archive than symmetric keys (benchmarks/RESULTS.md).
 
-Keys are hashed from the canonical form (so spun copies share them) with the sentence ends
+An index has them unless made with ``sentence_words=0`` (``--no-sentence-keys``). Keys
+are hashed from the canonical form (so spun copies share them) with the sentence ends
 that :func:`~wireclean.dedup.canonical.canonical_joined` marks, from at most
-``MAX_SENTENCES`` sentences per paragraph (the last one runs to the paragraph's end), and
-only from sentences of at least ``words`` tokens; unused slots hold ``NO_KEY``, which no
-store keeps or looks up. :class:`~wireclean.dedup.minhash.MinHasher` computes them from the
-buffer it hashes anyway (``signatures_sizes_and_sentences``); a paragraph too long to hash
-in one piece (over 256 KB) gets none.
+``MAX_SENTENCES`` sentences per paragraph (the last one runs to the paragraph's end);
+start and end keys only from sentences of at least ``words`` tokens, pair keys from
+sentences of at least ``PAIR_WORDS``. Unused slots hold ``NO_KEY``, which no store keeps
+or looks up. :class:`~wireclean.dedup.minhash.MinHasher` computes them from the buffer it
+hashes anyway (``signatures_sizes_and_sentences``); a paragraph too long to hash in one
+piece (over 256 KB) gets none.
 
 >>> keys = SentenceKeys(words=4)
 >>> a = keys.keys(["Stocks rose on Monday. Bonds fell for a third day.",
 ...                "Bonds fell for a third day, traders said."])
 >>> a.shape, a.dtype
-((2, 8), dtype('uint64'))
->>> int(a[0, 2]) == int(a[1, 0])   # "bonds fell for a" begins a sentence of both
+((2, 15), dtype('uint64'))
+>>> int(a[1, 9]) == int(a[0, 1])   # the short one looks up "bonds fell for a" ...
 True
->>> int((a[1] != NO_KEY).sum())    # one sentence: its first and last four tokens
-2
->>> int((a[0] != NO_KEY).sum())    # two: both starts, the first's end, the paragraph's end
+>>> int(a[0, 10]) == int(a[1, 6])  # ... and the long one its lone copy
+True
+>>> int((a[1] != NO_KEY).sum())    # one sentence: start and end, lone and plain
 4
+>>> int((a[0] != NO_KEY).sum())    # two: 2 starts, 2 ends, 1 pair (stored); 4 lone keys
+9
 """
 
 from __future__ import annotations
@@ -50,7 +59,8 @@ import numpy as np
 from .canonical import SENTENCE_END, canonical_joined
 from .minhash import _SLICE_BYTES, _fmix64, _hash_tokens
 
-__all__ = ["DEFAULT_SENTENCE_WORDS", "MAX_SENTENCES", "NO_KEY", "SentenceKeys", "split_sentences"]
+__all__ = ["BOTH", "DEFAULT_SENTENCE_WORDS", "MAX_SENTENCES", "NO_KEY", "PAIR_WORDS", "PROBED",
+           "STORED", "SentenceKeys", "split_sentences"]
 
 #: Tokens hashed at each end of a sentence when an index has sentence keys (chosen with
 #: benchmarks/containment_misses.py: on Reuters-21578, 6 words make 3x the extra
@@ -59,8 +69,14 @@ DEFAULT_SENTENCE_WORDS = 8
 #: Sentences keyed per paragraph (news paragraphs hold one to three): a start key each,
 #: and end keys for the first and the last -- at most MAX_SENTENCES + 2 keys.
 MAX_SENTENCES = 4
+#: Tokens on each side of a sentence end in a pair key.
+PAIR_WORDS = 4
 #: An unused key slot. Real keys are never 0 (see :meth:`SentenceKeys.from_buffer`).
 NO_KEY = 0
+#: Roles of a key column, as bit flags: a store keeps it (STORED), looks it up (PROBED), or
+#: both (band keys; see :attr:`SentenceKeys.ROLES`).
+STORED, PROBED = 1, 2
+BOTH = STORED | PROBED
 
 _U64 = np.uint64
 
@@ -76,17 +92,40 @@ def split_sentences(text: str, most: int = MAX_SENTENCES) -> list[str]:
 
 
 class SentenceKeys:
-    """64-bit keys of the first ``words`` canonical tokens of each sentence, and of the
-    last ``words`` of the first sentence and of the paragraph.
+    """Bucket keys from sentence edges, each with a role: stored, looked up, or both.
+
+    Per paragraph (``SLOTS`` columns, ``NO_KEY`` where unused), from its first
+    ``MAX_SENTENCES`` sentences, of which only those of at least ``words`` tokens give
+    start and end keys (the first and the last ``words`` tokens):
+
+    ==================  =============================  ===========================
+    columns (role)      a paragraph of 2+ sentences    a one-sentence paragraph
+    ==================  =============================  ===========================
+    0-3 (``STORED``)    start of sentence i            --
+    4-5 (``STORED``)    end of its first, its last     --
+    6-8 (``BOTH``)      pair key of sentences i, i+1   lone start, lone end (6, 7)
+    9-12 (``PROBED``)   lone start of sentence i       start (9)
+    13-14 (``PROBED``)  lone end of its first, last    end (13)
+    ==================  =============================  ===========================
+
+    A *lone* key is a start or end key salted apart: only one-sentence paragraphs store
+    it. A *pair* key hashes the last ``PAIR_WORDS`` tokens of a sentence with the first
+    ``PAIR_WORDS`` of the next (both at least that long). So a one-sentence paragraph
+    meets any paragraph with a sentence that begins or ends as it does; a longer one meets
+    a one-sentence paragraph it contains, and a longer one with two of its sentences in a
+    row -- not every paragraph that shares one sentence with it, which on a corpus whose
+    sentences recur in many combinations is most of the work (see the module docstring).
 
     Args:
-        words: tokens hashed at each end of a sentence; shorter sentences get no key.
+        words: tokens hashed at each end of a sentence; shorter sentences get no start or
+            end key.
         seed: seeds the multipliers (the index's seed, so every process agrees).
     """
 
-    #: Columns per paragraph: sentence i's start key in column 2i, its end key (first and
-    #: last sentence only) in 2i + 1.
-    SLOTS = 2 * MAX_SENTENCES
+    SLOTS = 15
+    #: The columns a store keeps (``STORED`` and ``BOTH``): it persists these only.
+    STORED_SLOTS = 9
+    ROLES = np.array([STORED] * 6 + [BOTH] * 3 + [PROBED] * 6, dtype=np.uint8)
     #: Texts canonicalized per buffer by :meth:`keys` (the token hasher's tables grow to it).
     CHUNK_CHARS = 1 << 19
 
@@ -94,18 +133,20 @@ class SentenceKeys:
         if words < 1:
             raise ValueError(f"words must be >= 1, got {words}")
         self.words = int(words)
-        rng = np.random.Generator(np.random.PCG64([seed, 0x5E47]))
+        rng = np.random.Generator(np.random.PCG64([seed, 0x5E48]))
         mult = rng.integers(1, 2**63, size=(2, self.words), dtype=np.uint64) * _U64(2) + _U64(1)
         self._first, self._last = mult[0], mult[1]
-        self._salt = rng.integers(0, 2**63, size=2, dtype=np.uint64)
+        pair = rng.integers(1, 2**63, size=(2, PAIR_WORDS), dtype=np.uint64) * _U64(2) + _U64(1)
+        self._pair_end, self._pair_start = pair[0], pair[1]
+        # start, end, lone start, lone end, pair
+        self._salt = rng.integers(0, 2**63, size=5, dtype=np.uint64)
 
     def __repr__(self) -> str:
         return f"SentenceKeys(words={self.words})"
 
     def keys(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), SLOTS) uint64: the start key of sentence i in column 2i, the end
-        key of the first and of the last sentence in column 2i + 1, ``NO_KEY`` where there
-        is none."""
+        """(len(texts), SLOTS) uint64: each text's keys in the columns of the table above,
+        ``NO_KEY`` where there is none."""
         out = np.zeros((len(texts), self.SLOTS), dtype=np.uint64)
         lo = 0
         while lo < len(texts):
@@ -149,24 +190,48 @@ class SentenceKeys:
         slot = np.concatenate((np.zeros(n, np.int64), rank + 1))
         order = np.lexsort((slot, text))
         lo, text, slot = lo[order], text[order], slot[order]
-        nxt = np.r_[lo[1:], 0]
         last_of_text = np.r_[text[1:] != text[:-1], True]
-        hi = np.where(last_of_text, text_first[1:][text], nxt)
-        long_text = np.diff(bounds) > _SLICE_BYTES
-        keyed = np.flatnonzero((hi - lo >= self.words) & ~long_text[text])
+        hi = np.where(last_of_text, text_first[1:][text], np.r_[lo[1:], 0])
+        usable = ~(np.diff(bounds) > _SLICE_BYTES)[text] & (hi > lo)
+        single = np.bincount(text, minlength=n)[text] == 1
+        flat = out.reshape(-1)
+        row = text * self.SLOTS
+
+        def put(cols, where, keys):
+            # 0 is NO_KEY: a real key that mixes to 0 becomes 1.
+            flat[row[where] + cols] = np.maximum(_fmix64(keys), _U64(1))
+
+        keyed = np.flatnonzero(usable & (hi - lo >= self.words))
         if len(keyed):
             f, e = lo[keyed], hi[keyed] - self.words
-            s_key = np.zeros(len(keyed), dtype=np.uint64)
-            e_key = np.zeros(len(keyed), dtype=np.uint64)
+            s_raw = np.zeros(len(keyed), dtype=np.uint64)
+            e_raw = np.zeros(len(keyed), dtype=np.uint64)
             for k in range(self.words):
-                s_key += tokens[f + k] * self._first[k]
-                e_key += tokens[e + k] * self._last[k]
-            s_key += self._salt[0]
-            e_key += self._salt[1]
-            flat = out.reshape(-1)
-            at = text[keyed] * self.SLOTS + 2 * slot[keyed]
-            # 0 is NO_KEY: a real key that mixes to 0 becomes 1.
-            flat[at] = np.maximum(_fmix64(s_key), _U64(1))
-            edge = (slot[keyed] == 0) | last_of_text[keyed]   # first or last sentence
-            flat[at[edge] + 1] = np.maximum(_fmix64(e_key[edge]), _U64(1))
+                s_raw += tokens[f + k] * self._first[k]
+                e_raw += tokens[e + k] * self._last[k]
+            start, end, lone_start, lone_end = (s_raw + self._salt[0], e_raw + self._salt[1],
+                                                s_raw + self._salt[2], e_raw + self._salt[3])
+            one, many = single[keyed], ~single[keyed]
+            sl = slot[keyed]
+            m = keyed[many]
+            put(sl[many], m, start[many])
+            put(9 + sl[many], m, lone_start[many])
+            edge = many & ((sl == 0) | last_of_text[keyed])      # its first or last sentence
+            first = np.where(sl[edge] == 0, 0, 1)
+            put(4 + first, keyed[edge], end[edge])
+            put(13 + first, keyed[edge], lone_end[edge])
+            s = keyed[one]
+            put(6, s, lone_start[one])
+            put(7, s, lone_end[one])
+            put(9, s, start[one])
+            put(13, s, end[one])
+        # Pair keys: sentence j (not its text's last) and j + 1, both long enough.
+        paired = np.flatnonzero(usable & ~last_of_text & (hi - lo >= PAIR_WORDS))
+        paired = paired[hi[paired + 1] - lo[paired + 1] >= PAIR_WORDS]
+        if len(paired):
+            a_end, b_start = hi[paired] - PAIR_WORDS, lo[paired + 1]
+            raw = np.full(len(paired), self._salt[4], dtype=np.uint64)
+            for k in range(PAIR_WORDS):
+                raw += tokens[a_end + k] * self._pair_end[k] + tokens[b_start + k] * self._pair_start[k]
+            put(6 + slot[paired], paired, raw)
         return out

@@ -26,13 +26,14 @@ in one process):
    records; each matchable paragraph becomes one row: item number (record position and
    paragraph), id, shingle count, the low 8 bits of its signature (what the in-memory
    index verifies with) and its bucket keys (:class:`~wireclean.dedup.lsh.BandHasher`'s
-   band keys, the same 32-bit keys the index uses; a list, so that a configuration with
-   sentence keys -- :mod:`~wireclean.dedup.sentences`, which the calls here do not offer
-   yet -- would carry them too). These rows (about 250 bytes per paragraph) are
-   materialized once, in Ray's object store (which spills to disk), and read twice.
-2. *Buckets* (shuffle of 16-byte (key, item) rows): inside each band bucket, every
-   paragraph is paired with the earlier ones among the bucket's first ``bucket_cap``
-   members -- the in-process rule (``lsh.DEFAULT_BUCKET_CAP``) -- paragraphs of one
+   band keys and sentence keys -- :mod:`~wireclean.dedup.sentences` -- the same 32-bit
+   keys the index uses, as a list, with a list of their roles). These rows (about 300
+   bytes per paragraph) are materialized once, in Ray's object store (which spills to
+   disk), and read twice.
+2. *Buckets* (shuffle of 17-byte (key, item, role) rows): inside each bucket, every
+   paragraph that looks the key up is paired with the earlier ones among the bucket's
+   first ``bucket_cap`` members that store it -- the in-process rule
+   (``lsh.DEFAULT_BUCKET_CAP``) -- paragraphs of one
    record never with each other.
 3. *Verify* (two shuffles joining the candidate pairs with the signatures, first of the
    earlier paragraph, then of the later one): the score of :func:`~wireclean.dedup.lsh.
@@ -344,10 +345,12 @@ def _hash_batch(batch, params: _Params):
     else:
         sigs, sizes, sentence_keys = hasher.signatures_sizes_and_sentences(texts, sentences)
     # The in-memory index keys its band table by the high 32 bits of each bucket key, and
-    # keeps no unused sentence slot: each paragraph has a list of its keys.
+    # keeps no unused sentence slot: each paragraph has a list of its keys, and of their
+    # roles (stored, looked up or both; see sentences.py).
     full = bucket_keys(bander, sigs, sentence_keys)
     used = full != NO_KEY
     keys = (full[used] >> np.uint64(32)).astype(np.uint32)
+    roles = np.broadcast_to(c.key_roles(), full.shape)[used]
     offsets = np.r_[0, np.cumsum(used.sum(axis=1))].astype(np.int32)
     rec = np.asarray(rec, dtype=np.int64)
     item = (orders[rec].astype(np.int64) << PARA_BITS) | np.asarray(para, dtype=np.int64)
@@ -359,6 +362,8 @@ def _hash_batch(batch, params: _Params):
         "sig": _sig_array((sigs & 0xFF).astype(np.uint8), c.num_perm),
         "keys": pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
                                          pa.array(keys, pa.uint32())),
+        "roles": pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
+                                          pa.array(roles, pa.uint8())),
     })
 
 
@@ -371,17 +376,20 @@ def _band_rows(batch, parts: int):
     keys = batch.column("keys").combine_chunks()
     key = keys.flatten().to_numpy().astype(np.int64)
     per_row = np.diff(keys.offsets.to_numpy())
+    role = batch.column("roles").combine_chunks().flatten().to_numpy()
     return pa.table({"part": pa.array(key % parts), "key": pa.array(key),
-                     "item": pa.array(np.repeat(item, per_row))})
+                     "item": pa.array(np.repeat(item, per_row)), "role": pa.array(role)})
 
 
-def bucket_pairs(keys: np.ndarray, items: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``(later, earlier)`` among (band key, item) rows.
+def bucket_pairs(keys: np.ndarray, items: np.ndarray, cap: int,
+                 roles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(later, earlier)`` among (bucket key, item) rows.
 
-    In each bucket (rows with one key) the members are taken in item order; each is
-    paired with the earlier ones among the first ``cap`` members, never with an item of
-    its own record (same ``item >> PARA_BITS``). A pair found in several buckets is
-    returned once per bucket. Rows may come in any order.
+    In each bucket (rows with one key) the members are taken in item order; each member
+    that looks the key up is paired with the earlier ones among the first ``cap`` that
+    store it (``roles``: ``STORED``/``PROBED`` flags per row; default both), never with an
+    item of its own record (same ``item >> PARA_BITS``). A pair found in several buckets
+    is returned once per bucket. Rows may come in any order.
 
     >>> rec = lambda order, para: (order << PARA_BITS) | para
     >>> keys = np.array([7, 7, 7, 9, 9])
@@ -396,14 +404,17 @@ def bucket_pairs(keys: np.ndarray, items: np.ndarray, cap: int) -> tuple[np.ndar
     items = np.asarray(items, dtype=np.int64)
     order = np.lexsort((items, keys))
     skeys, sitems = keys[order], items[order]
-    later, earlier, _ = _sorted_pairs(skeys, np.arange(len(skeys)), sitems >> PARA_BITS, cap)
+    sroles = None if roles is None else np.asarray(roles, np.uint8)[order]
+    later, earlier, _ = _sorted_pairs(skeys, np.arange(len(skeys)), sitems >> PARA_BITS, cap,
+                                      roles=sroles)
     return sitems[later], sitems[earlier]
 
 
 def _bucket_group(group, cap: int, parts: int, num_perm: int):
     """One partition of band rows -> candidate pair rows keyed for the first join."""
     later, earlier = bucket_pairs(group.column("key").to_numpy(),
-                                  group.column("item").to_numpy(), cap)
+                                  group.column("item").to_numpy(), cap,
+                                  group.column("role").to_numpy())
     n = len(later)
     return _join_table(_parts(earlier, parts), earlier, later, np.zeros(n, np.int64),
                        np.zeros((n, num_perm), np.uint8), [""] * n, num_perm)
@@ -497,7 +508,7 @@ def _verify_edges(group, threshold: float, num_perm: int):
 
 # --------------------------------------------------------------------------- public
 
-def _config(threshold, num_perm, seed, shingle_size, bucket_cap, min_words,
+def _config(threshold, num_perm, seed, shingle_size, bucket_cap, sentence_words, min_words,
             partitions) -> IndexConfig:
     """Checks every parameter before the input is read."""
     if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
@@ -505,7 +516,8 @@ def _config(threshold, num_perm, seed, shingle_size, bucket_cap, min_words,
     if partitions is not None and (isinstance(partitions, bool) or
                                    not isinstance(partitions, int) or partitions < 1):
         raise ValueError(f"partitions must be an integer >= 1, got {partitions!r}")
-    config = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap)
+    config = IndexConfig.create(threshold, num_perm, seed, shingle_size, bucket_cap,
+                                sentence_words)
     MinHasher(config.num_perm, config.seed, config.shingle_size)  # checks the values
     return config
 
@@ -557,7 +569,7 @@ def _matches(ordered: _Ordered, params: _Params, partitions: int | None,
         partitions = max(cpus, math.ceil(n * c.key_slots / PART_ROWS))
     parts = int(partitions)
     pyarrow = {"batch_format": "pyarrow"}
-    pairs = (paras.select_columns(["item", "keys"])
+    pairs = (paras.select_columns(["item", "keys", "roles"])
              .map_batches(_band_rows, fn_kwargs={"parts": parts}, **pyarrow)
              .groupby("part", num_partitions=parts)
              .map_groups(_bucket_group, fn_kwargs={"cap": c.bucket_cap, "parts": parts,
@@ -580,6 +592,7 @@ def dedup_dataset(ds: "ray.data.Dataset", *, id_field: str = "id", text_field: s
                   threshold: float | None = None, num_perm: int | None = None,
                   seed: int | None = None, shingle_size: int | None = None,
                   min_words: int = DEFAULT_MIN_WORDS, bucket_cap: int | None = None,
+                  sentence_words: int | None = None,
                   partitions: int | None = None, shuffle: str | None = None,
                   ) -> "ray.data.Dataset":
     """Near-duplicate paragraphs of ``ds``, each matched against earlier records.
@@ -588,8 +601,9 @@ def dedup_dataset(ds: "ray.data.Dataset", *, id_field: str = "id", text_field: s
         ds: records with a string ``text_field``; ``id_field`` names them in the report
             (a record without one is ``#ORDER``; ids need not be unique, records are
             told apart by their position).
-        threshold, num_perm, seed, shingle_size, bucket_cap: as for
-            :class:`wireclean.Index` (defaults 0.8, 128, 1, 3, 64).
+        threshold, num_perm, seed, shingle_size, bucket_cap, sentence_words: as for
+            :class:`wireclean.Index` (defaults 0.8, 128, 1, 3, 64, 8; ``sentence_words=0``
+            for no sentence keys).
         min_words: paragraphs with fewer words are numbered but never matched.
         partitions: shuffle partitions (default: the cluster's CPUs, or more so that
             each holds at most about 2 million band rows).
@@ -603,8 +617,8 @@ def dedup_dataset(ds: "ray.data.Dataset", *, id_field: str = "id", text_field: s
     field raises :class:`RecordError` naming it); the matching runs when the result is
     consumed (``write_json``, ``iter_rows``, ``take_all`` ...).
     """
-    config = _config(threshold, num_perm, seed, shingle_size, bucket_cap, min_words,
-                     partitions)
+    config = _config(threshold, num_perm, seed, shingle_size, bucket_cap, sentence_words,
+                     min_words, partitions)
     params = _Params(config, min_words)
     strategy = _shuffle_strategy(shuffle)  # a bad name fails before the input is read
     return _matches(_Ordered(ds, id_field, text_field), params, partitions,
@@ -642,6 +656,7 @@ def drop_duplicates(ds: "ray.data.Dataset", *, id_field: str = "id", text_field:
                     threshold: float | None = None, num_perm: int | None = None,
                     seed: int | None = None, shingle_size: int | None = None,
                     min_words: int = DEFAULT_MIN_WORDS, bucket_cap: int | None = None,
+                    sentence_words: int | None = None,
                     partitions: int | None = None, shuffle: str | None = None,
                     ) -> "ray.data.Dataset":
     """``ds`` with duplicate paragraphs taken out, as ``wireclean dedup --drop`` does:
@@ -662,8 +677,8 @@ def drop_duplicates(ds: "ray.data.Dataset", *, id_field: str = "id", text_field:
         raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}; got {keep!r}")
     if keep == "earliest" and not date_field:
         raise ValueError("keep='earliest' needs date_field")
-    config = _config(threshold, num_perm, seed, shingle_size, bucket_cap, min_words,
-                     partitions)
+    config = _config(threshold, num_perm, seed, shingle_size, bucket_cap, sentence_words,
+                     min_words, partitions)
     params = _Params(config, min_words)
     ray = _require_ray()
     import ray.data as rd

@@ -27,9 +27,9 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..lsh import DEFAULT_BUCKET_CAP, BandHasher, bucket_keys, lsh_params, run_offsets
+from ..lsh import DEFAULT_BUCKET_CAP, BandHasher, bucket_keys, key_roles, lsh_params, run_offsets
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
-from ..sentences import SentenceKeys
+from ..sentences import DEFAULT_SENTENCE_WORDS, SentenceKeys
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
            "DEFAULT_THRESHOLD", "FORMAT", "stored_config"]
@@ -55,8 +55,8 @@ class IndexConfig:
     :func:`~wireclean.dedup.lsh.lsh_params`); a persistent store records them all
     and refuses to be opened with different values. ``sentence_words`` is the length of
     the sentence keys (:mod:`~wireclean.dedup.sentences`) each paragraph gets beside its
-    band keys: 0 (the default) for none, ``DEFAULT_SENTENCE_WORDS`` (8) to have trimmed and
-    extended reprints found.
+    band keys, which find trimmed and extended reprints: ``DEFAULT_SENTENCE_WORDS`` (8,
+    the default), or 0 for none.
     """
 
     threshold: float
@@ -81,7 +81,7 @@ class IndexConfig:
         bucket_cap = DEFAULT_BUCKET_CAP if bucket_cap is None else int(bucket_cap)
         if bucket_cap < 1:
             raise ValueError(f"bucket_cap must be >= 1, got {bucket_cap}")
-        sentence_words = 0 if sentence_words is None else int(sentence_words)
+        sentence_words = DEFAULT_SENTENCE_WORDS if sentence_words is None else int(sentence_words)
         if sentence_words < 0:
             raise ValueError(f"sentence_words must be >= 0 (0: no sentence keys), "
                              f"got {sentence_words}")
@@ -96,6 +96,11 @@ class IndexConfig:
     def key_slots(self) -> int:
         """Bucket keys per paragraph: one per band, then its sentence key slots."""
         return self.bands + (SentenceKeys.SLOTS if self.sentence_words else 0)
+
+    def key_roles(self) -> np.ndarray:
+        """The role of each of the ``key_slots`` columns (see
+        :func:`~wireclean.dedup.lsh.key_roles`)."""
+        return key_roles(self.bands, bool(self.sentence_words))
 
     def sentence_keys(self) -> "SentenceKeys | None":
         """What makes this index's sentence keys (None when it has none)."""
@@ -149,8 +154,20 @@ this wireclean reads version 1; rebuild it with `wireclean index add`
         raise IndexFormatError(f"{where}: damaged index (no {exc.args[0]} recorded)") from None
 
 
-#: How a store keeps a paragraph's sentence keys: ``SentenceKeys.SLOTS`` of these, 0 unused.
+#: How a store keeps a paragraph's sentence keys: the first ``SentenceKeys.STORED_SLOTS``
+#: of them (the ones it stores), 0 in unused slots.
 SENTENCE_DTYPE = np.dtype("<u8")
+
+
+def sentence_blobs(config: IndexConfig, batch: Batch) -> list[bytes | None]:
+    """What a store records of each row's sentence keys (None for a row without any, and
+    for every row when ``config`` has none): the stored columns, as ``SENTENCE_DTYPE``
+    bytes. :func:`stored_sentence_keys` reads them back."""
+    if not config.sentence_words:
+        return [None] * len(batch)
+    kept = np.ascontiguousarray(batch.sentence_keys[:, :SentenceKeys.STORED_SLOTS],
+                                dtype=SENTENCE_DTYPE)
+    return [row.tobytes() if row.any() else None for row in kept]
 
 
 def batch_sentence_keys(config: IndexConfig, batch: Batch) -> np.ndarray | None:
@@ -166,19 +183,20 @@ def batch_sentence_keys(config: IndexConfig, batch: Batch) -> np.ndarray | None:
 
 def stored_sentence_keys(where: str, config: IndexConfig, blobs: Sequence) -> np.ndarray | None:
     """Sentence keys as a store read them back (one blob per paragraph, None for one
-    without any), or None when ``config`` has none; a blob of the wrong size is a damaged
-    index, named by ``where``."""
+    without any; :func:`sentence_blobs`), with ``NO_KEY`` in the columns never stored,
+    or None when ``config`` has none; a blob of the wrong size is a damaged index, named
+    by ``where``."""
     if not config.sentence_words:
         return None
-    slots = SentenceKeys.SLOTS
-    out = np.zeros((len(blobs), slots), np.uint64)
+    slots = SentenceKeys.STORED_SLOTS
+    out = np.zeros((len(blobs), SentenceKeys.SLOTS), np.uint64)
     for i, blob in enumerate(blobs):
         if blob is None:
             continue
         if not isinstance(blob, bytes) or len(blob) != slots * SENTENCE_DTYPE.itemsize:
             raise IndexFormatError(f"{where}: damaged index (stored sentence keys have the "
                                    f"wrong size)")
-        out[i] = np.frombuffer(blob, SENTENCE_DTYPE)
+        out[i, :slots] = np.frombuffer(blob, SENTENCE_DTYPE)
     return out
 
 
@@ -190,22 +208,28 @@ def batch_bucket_keys(config: IndexConfig, hasher: BandHasher, batch: Batch) -> 
     return bucket_keys(hasher, batch.signatures, batch_sentence_keys(config, batch))
 
 
-def expand_found(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray):
+def expand_found(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray,
+                 probed: np.ndarray | None = None, listed: np.ndarray | None = None):
     """What a store's bucket lookup returns -- (query positions, paragraph ids, count per
     query key) -- from the ids found for each unique band key (``counts[u]`` of them,
     concatenated in ``flat``) and, per query position, which unique key it is (``inverse``).
+    With ``probed`` (bool per query position), only those positions get entries (the
+    others are keys a row stores without looking them up: only their count matters), and
+    ``flat`` holds the ids of the ``listed`` unique keys only (bool per unique key).
 
     >>> q, ids, count = expand_found(np.array([2, 0, 1]), np.array([7, 3, 9]), np.array([2, 1, 0, 0]))
     >>> q.tolist(), ids.tolist(), count.tolist()
     ([0, 2, 2, 3, 3], [9, 7, 3, 7, 3], [1, 0, 2, 2])
     """
     per_q = counts[inverse] if len(inverse) else np.zeros(0, np.int64)
-    has = np.flatnonzero(per_q)
+    shown = per_q if probed is None else np.where(probed, per_q, 0)
+    has = np.flatnonzero(shown)
     if len(has) == 0:
         e = np.empty(0, np.int64)
         return e, e, per_q
-    sizes = per_q[has]
-    starts = np.cumsum(counts) - counts
+    sizes = shown[has]
+    in_flat = counts if listed is None else np.where(listed, counts, 0)
+    starts = np.cumsum(in_flat) - in_flat
     rep = np.repeat(has, sizes)
     return (rep.astype(np.int64), flat[starts[inverse[rep]] + run_offsets(sizes)].astype(np.int64),
             per_q)
@@ -229,9 +253,10 @@ class Batch:
     #: no sentence keys (or once prepared: they are in ``band_keys`` then).
     sentence_keys: np.ndarray | None = None
     #: Set by :func:`~wireclean.dedup.stores.memory.prepare` (in a ``--jobs`` worker): the
-    #: band and sentence keys, sorted, and their rows, so the process holding the index
+    #: band and sentence keys, sorted, their rows and roles (see
+    #: :func:`~wireclean.dedup.lsh.sorted_bucket_keys`), so the process holding the index
     #: does not compute them.
-    band_keys: tuple[np.ndarray, np.ndarray] | None = None
+    band_keys: tuple | None = None
 
     def __len__(self) -> int:
         return len(self.record)

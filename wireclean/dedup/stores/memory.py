@@ -32,11 +32,11 @@ def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
     and sentence keys (sorted, with ``band_hasher`` -- the store's
     :attr:`MemoryStore.band_hasher`) and the low bits of its signatures. Less to send from
     a worker, less work for the store."""
-    keys, rows = sorted_bucket_keys(band_hasher, batch.signatures, batch.sentence_keys)
+    keys, rows, roles = sorted_bucket_keys(band_hasher, batch.signatures, batch.sentence_keys)
     batch.sentence_keys = None
     # The narrowest types that hold them: a prepared batch crosses a pipe.
     batch.band_keys = (keys.astype(np.uint32),
-                       rows.astype(np.uint16 if len(batch) <= 1 << 16 else np.uint32))
+                       rows.astype(np.uint16 if len(batch) <= 1 << 16 else np.uint32), roles)
     batch.signatures = low_bits(batch.signatures)
     batch.sizes = batch.sizes.astype(np.uint32)
     return batch

@@ -5,7 +5,7 @@ Open it with ``Index.open("redis://HOST:PORT/DB")``; ``?prefix=NAME`` (default
 ``rediss://`` (TLS) and ``unix:///path/to/socket?db=N`` work too; user name and password
 go in the URL as usual (``redis://:secret@host/0``) and are never repeated in messages.
 
-Layout (format version 2), every key under ``P:`` (the prefix)::
+Layout (format version 3), every key under ``P:`` (the prefix)::
 
     P:config   string  JSON: format, version, threshold, num_perm, seed, shingle_size,
                        bands, rows, bucket_cap, hash_version, sentence_words
@@ -17,8 +17,8 @@ Layout (format version 2), every key under ``P:`` (the prefix)::
     P:sig      hash    paragraph id -> signature, raw little-endian uint32 (numpy tobytes)
     P:para     hash    paragraph id -> document id, paragraph number, shingle count
                        (three little-endian int64)
-    P:sent     hash    paragraph id -> its sentence keys (little-endian uint64, 0 in unused
-                       slots), for paragraphs that have any
+    P:sent     hash    paragraph id -> the sentence keys it stores (see sentences.py;
+                       little-endian uint64, 0 in unused slots), for paragraphs with any
     P:b:<hex>  zset    the buckets of one shard (the top ``SHARD_BITS`` bits of the 64-bit
                        band or sentence key, in hex): one member per (key, paragraph id),
                        both 8 bytes little-endian, all scores 0, so a bucket is one lex
@@ -26,8 +26,9 @@ Layout (format version 2), every key under ``P:`` (the prefix)::
                        ones (see lsh.DEFAULT_BUCKET_CAP).
     P:lock     string  the writers' lock (a random token, with an expiry)
 
-Version 1 (no sentence keys, no ``P:sent``) is read as it is, with ``sentence_words = 0``,
-so its paragraphs go on matching exactly as they did.
+Versions 1 (no sentence keys, no ``P:sent``) and 2 (other sentence keys) are read as they
+are when they have no sentence keys (``sentence_words = 0``), so their paragraphs go on
+matching exactly as they did; a version 2 index with sentence keys has to be rebuilt.
 
 Buckets live in shards, not in one set per band key: with 20 bands a paragraph makes 20
 bucket entries, and a Redis key costs ~100 bytes before its contents, while a small sorted
@@ -86,14 +87,14 @@ except ImportError:  # the [redis] extra is not installed: open() says how to ge
     redis = None
 
 from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
-from ..sentences import NO_KEY
+from ..sentences import NO_KEY, PROBED, STORED, SentenceKeys
 from . import (FORMAT, SENTENCE_DTYPE, Batch, DuplicateKeyError, Hit, IndexConfig,
-               IndexFormatError, batch_bucket_keys, expand_found, stored_config,
-               stored_sentence_keys)
+               IndexFormatError, batch_bucket_keys, expand_found, sentence_blobs,
+               stored_config, stored_sentence_keys)
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_PREFIX = "wireclean"
 #: How long a writer waits for the lock before giving up (as SQLite's busy timeout).
@@ -108,6 +109,7 @@ CONNECT_TIMEOUT_S = 5.0
 SHARD_BITS = 18
 _SIG_DTYPE = np.dtype("<u4")
 _PARA_DTYPE = np.dtype("<i8")   # doc, para, shingles
+_SENTENCE_BYTES = SentenceKeys.STORED_SLOTS * SENTENCE_DTYPE.itemsize
 
 # Delete the lock only if it still holds our token (another writer's lock is left alone).
 _RELEASE = """
@@ -132,21 +134,28 @@ end
 # What a step reads first, in one command: the paragraph ids in each bucket, as one string
 # of 8-byte ids and one of counts (one reply, not one per bucket: redis-py also parses
 # replies element by element); the last ids handed out; and the position (1-based) of the
-# first document key the index already holds, or 0.
-# KEYS: keys, ids   ARGV: shard prefix, ndoc, document key * ndoc, band keys (8 bytes each)
+# first document key the index already holds, or 0. Buckets flagged "0" are only counted
+# (keys a batch stores but does not look up).
+# KEYS: keys, ids   ARGV: shard prefix, ndoc, document key * ndoc, band keys (8 bytes
+#                         each), flags (one "1" or "0" per band key)
 _LOOKUP = _SHARED + """
 local prefix, ndoc = ARGV[1], tonumber(ARGV[2])
 local held = 0
 for i = 1, ndoc do
     if redis.call('hexists', KEYS[1], ARGV[2 + i]) == 1 then held = i; break end
 end
-local bands, last = ARGV[3 + ndoc], string.rep('\\255', 8)
+local bands, listed, last = ARGV[3 + ndoc], ARGV[4 + ndoc], string.rep('\\255', 8)
 local found, counts = {}, {}
 for p = 1, #bands, 8 do
     local band = string.sub(bands, p, p + 7)
-    local entries = redis.call('zrangebylex', shard(prefix, band), '[' .. band, '[' .. band .. last)
-    for j = 1, #entries do found[#found + 1] = string.sub(entries[j], 9) end
-    counts[#counts + 1] = #entries
+    local set, lo, hi = shard(prefix, band), '[' .. band, '[' .. band .. last
+    if string.byte(listed, (p + 7) / 8) == 49 then
+        local entries = redis.call('zrangebylex', set, lo, hi)
+        for j = 1, #entries do found[#found + 1] = string.sub(entries[j], 9) end
+        counts[#counts + 1] = #entries
+    else
+        counts[#counts + 1] = redis.call('zlexcount', set, lo, hi)
+    end
 end
 local ids = redis.call('hmget', KEYS[2], 'doc', 'para')
 return {table.concat(found), table.concat(counts, ','), ids[1] or '', ids[2] or '', held}
@@ -158,8 +167,8 @@ return {table.concat(found), table.concat(counts, ','), ids[1] or '', ids[2] or 
 # KEYS: lock, keys, docs, ids, sig, para, sent
 # ARGV: token, shard prefix, n, (key, doc id, doc JSON) * n, first para id, signatures,
 #       paragraph records (fixed sizes, concatenated), signature size, last doc id,
-#       last para id (or ""), bucket entries (16 bytes each), sentence keys (64 bytes per
-#       paragraph, or "" when the index has none)
+#       last para id (or ""), bucket entries (16 bytes each), sentence keys (a fixed
+#       size per paragraph, or "" when the index has none), that size
 _ADD = _SHARED + """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local prefix, n, a = ARGV[2], tonumber(ARGV[3]), 4
@@ -181,9 +190,10 @@ for p = 1, #entries, 16 do
     local entry = string.sub(entries, p, p + 15)
     redis.call('zadd', shard(prefix, string.sub(entry, 1, 8)), 0, entry)
 end
-local sent, none = ARGV[a + 7], string.rep('\0', 64)
-for i = 0, #sent / 64 - 1 do
-    local keys = string.sub(sent, i * 64 + 1, (i + 1) * 64)
+local sent, width = ARGV[a + 7], tonumber(ARGV[a + 8])
+local none = string.rep('\0', width)
+for i = 0, #sent / width - 1 do
+    local keys = string.sub(sent, i * width + 1, (i + 1) * width)
     if keys ~= none then redis.call('hset', KEYS[7], string.format('%d', first + i), keys) end
 end
 redis.call('del', KEYS[1])
@@ -312,6 +322,7 @@ class RedisStore:
         self._client = client
         self._k = keys
         self._hasher = BandHasher(config.bands, config.rows, config.seed)
+        self._roles = config.key_roles()
         self._release_script = client.register_script(_RELEASE)
         self._lookup_script = client.register_script(_LOOKUP)
         self._add_script = client.register_script(_ADD)
@@ -398,33 +409,44 @@ class RedisStore:
     def _step(self, batch: Batch, bands: np.ndarray, token: str | None, *, query: bool,
               metas: list[str | None] | None = None) -> list[Hit]:
         """Read, verify and (with a lock ``token``) write one batch."""
-        k, cap = self._k, self.config.bucket_cap
+        k, cap, roles = self._k, self.config.bucket_cap, self._roles
         add = token is not None
         n, nb = bands.shape
         flat = bands.reshape(-1)
         uniq, inverse = np.unique(flat, return_inverse=True)
+        # Every bucket a row looks up is read; one it only stores in is counted (to keep
+        # it at `cap`), and only when writing.
+        probed = np.broadcast_to((roles & PROBED) != 0, bands.shape).reshape(-1)
+        listed = np.zeros(len(uniq), dtype=bool)
+        listed[inverse[probed]] = True
+        asked = listed | (add & (uniq != NO_KEY))
+        inverse = np.cumsum(asked)[inverse] - 1   # positions among the keys asked about
+        uniq, listed = uniq[asked], listed[asked]
         doc_keys = batch.keys if add else []
         found, counts, last_doc, last_para, held = self._lookup_script(
             keys=[k.keys, k.ids], args=[k.shard_prefix, len(doc_keys), *doc_keys,
-                                        uniq.astype("<u8").tobytes()])
+                                        uniq.astype("<u8").tobytes(),
+                                        np.where(listed, b"1", b"0").tobytes()])
         if held:
             raise DuplicateKeyError(f"key {batch.keys[held - 1]!r} is already in the index")
         counts = np.array(counts.split(b","), dtype=np.int64) if len(uniq) else np.zeros(0, int)
-        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"), inverse)
+        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"),
+                                          np.maximum(inverse, 0), probed, listed)
         rows, cand = q // max(nb, 1), found
         new_base = None
         if add:
             doc_base = int(last_doc or 0) + 1
             new_base = int(last_para or 0) + 1
             para_ids = new_base + np.arange(n, dtype=np.int64)
-            later, earlier, rank = batch_pairs(bands, batch.record, cap)
+            later, earlier, rank = batch_pairs(bands, batch.record, cap, roles)
             if query:
                 rows = np.concatenate((rows, later))
                 cand = np.concatenate((found, para_ids[earlier]))
         hits = self._verify(batch, rows, cand, new_base, metas) if query else []
         if add:
             # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
-            room = (existing.reshape(n, nb) + rank < cap) & (bands != NO_KEY)
+            room = ((existing.reshape(n, nb) + rank < cap) & (bands != NO_KEY)
+                    & ((roles & STORED) != 0))
             self._write(token, batch, metas, doc_base, para_ids, bands, room)
         return hits
 
@@ -447,13 +469,12 @@ class RedisStore:
         sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
         paras = np.stack([np.asarray(doc_ids, np.int64)[batch.record], batch.para, batch.sizes],
                          axis=1).astype(_PARA_DTYPE)
-        sentences = b""
-        if self.config.sentence_words:
-            sentences = np.ascontiguousarray(batch.sentence_keys, SENTENCE_DTYPE).tobytes()
+        sentences = b"".join(blob or bytes(_SENTENCE_BYTES) for blob in sentence_blobs(
+            self.config, batch)) if self.config.sentence_words else b""
         args += (int(para_ids[0]) if len(para_ids) else 0, sigs.tobytes(), paras.tobytes(),
                  self.config.num_perm * 4, doc_ids[-1],
                  int(para_ids[-1]) if len(para_ids) else "", _entries(bands[r, b], para_ids[r]),
-                 sentences)
+                 sentences, _SENTENCE_BYTES)
         self._fenced(self._add_script, [k.lock, k.keys, k.docs, k.ids, k.sig, k.para, k.sent],
                      args)
 
@@ -667,4 +688,10 @@ def _parse_config(where: str, keys: _Keys, raw: bytes) -> IndexConfig:
                                + (f"format {what!r})" if what else "something else)"))
     if stored.get("version") == 1:     # from before sentence keys: it goes on without them
         stored = {**stored, "version": 2, "sentence_words": 0}
+    if stored.get("version") == 2:
+        if stored.get("sentence_words"):
+            raise IndexFormatError(f"{where}: index has an older format (version 2, whose "
+                                   f"sentence keys this wireclean no longer makes); rebuild "
+                                   f"it with `wireclean index add`")
+        stored = {**stored, "version": 3}  # the same layout without sentence keys
     return stored_config(where, stored, FORMAT_VERSION)

@@ -1,6 +1,6 @@
 """The SQLite store: a persistent index in one file, shared safely between processes.
 
-Layout (format version 3)::
+Layout (format version 4)::
 
     wireclean_index(id=1, format, version, threshold, num_perm, seed, shingle_size,
                     bands, rows, bucket_cap, hash_version, sentence_words)
@@ -9,8 +9,9 @@ Layout (format version 3)::
     paras(id INTEGER PRIMARY KEY, doc, para, shingles, sig BLOB, full BLOB, sentences BLOB)
                                   -- sig: raw little-endian uint32 (numpy tobytes);
                                   -- full: bit k set when key k's bucket was full (NULL: none);
-                                  -- sentences: its sentence keys, little-endian uint64, 0 in
-                                  -- unused slots (NULL: none)
+                                  -- sentences: the sentence keys it stores (see
+                                  -- sentences.py), little-endian uint64, 0 in unused
+                                  -- slots (NULL: none)
     buckets(bucket, para) PRIMARY KEY (bucket, para), WITHOUT ROWID
                                   -- bucket: a 64-bit band key (band folded in) or sentence key
     merge_state(id=1, merged_to, sweep_to, cursor, top, removals)
@@ -22,8 +23,9 @@ A new paragraph's bucket entries reach ``buckets`` in sorted sweeps, a slice of 
 space per commit, not one random leaf per entry; until then every process keeps them in
 memory (:class:`~wireclean.dedup.stores.recent.RecentEntries`, at most about
 ``2 * RECENT_ENTRIES``), derived from the stored signatures and sentence keys.
-Version 2 had no sentence keys, version 1 no sweeps either: both are upgraded in place
-when opened, and keep ``sentence_words = 0`` (rebuild to gain sentence keys).
+Version 3 made other sentence keys, version 2 none, version 1 had no sweeps either: all
+are upgraded in place when opened and keep ``sentence_words = 0`` -- but for a version 3
+index with sentence keys, which has to be rebuilt.
 
 The header's ``application_id`` marks the file as wireclean's, so a foreign SQLite
 database is recognised without reading its tables.
@@ -63,13 +65,13 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
-from ..sentences import NO_KEY
-from . import (FORMAT, SENTENCE_DTYPE, Batch, DuplicateKeyError, Hit, IndexConfig,
-               IndexFormatError, batch_bucket_keys, expand_found, stored_config,
+from ..sentences import NO_KEY, PROBED, STORED
+from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
+               batch_bucket_keys, expand_found, sentence_blobs, stored_config,
                stored_sentence_keys)
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 APPLICATION_ID = 0x57434C4E  # "WCLN"
 BUSY_TIMEOUT_S = 60.0
 # Small pages: a commit copies every page it touched into the log, and bucket entries,
@@ -191,6 +193,7 @@ class SQLiteStore:
         self._conn = conn
         self._chunk = _in_chunk(conn)
         self._hasher = BandHasher(config.bands, config.rows, config.seed)
+        self._roles = config.key_roles()
         self._checkpointer: _Checkpointer | None = None
         self._recent = RecentEntries(config.key_slots)
         #: Entries per sweep (tests lower it to see sweeps finish).
@@ -357,13 +360,17 @@ class SQLiteStore:
         cap = self.config.bucket_cap
         if add:
             self._refuse_duplicates(batch.keys)
-        # Existing entries sharing a bucket with each (row, key slot).
-        q, found, existing = self._lookup(buckets.reshape(-1), state)
+        roles = self._roles
+        stored = np.broadcast_to((roles & STORED) != 0, buckets.shape)
+        # Existing entries sharing a bucket with each (row, key slot) it looks up, and how
+        # many entries each bucket it stores in already has.
+        probed = np.broadcast_to((roles & PROBED) != 0, buckets.shape).reshape(-1)
+        q, found, existing = self._lookup(buckets.reshape(-1), state, probed)
         rows = q // width
         cand = found
         para_base = None
         if add:
-            later, earlier, rank = batch_pairs(buckets, batch.record, cap)
+            later, earlier, rank = batch_pairs(buckets, batch.record, cap, roles)
             doc_base = conn.execute("SELECT coalesce(max(id), 0) FROM docs").fetchone()[0] + 1
             # Ids are never reused: a process may still hold a removed paragraph's entries.
             para_base = state.top + 1
@@ -372,15 +379,12 @@ class SQLiteStore:
             conn.executemany("INSERT INTO docs (id, key, meta) VALUES (?, ?, ?)",
                              zip(doc_ids.tolist(), batch.keys, metas))
             # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
-            unused = buckets == NO_KEY
+            unused = (buckets == NO_KEY) | ~stored
             full = (existing.reshape(n, width) + rank >= cap) & ~unused
             masks = [None if not f.any() else np.packbits(f, bitorder="little").tobytes()
                      for f in full]
             sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
-            sentences = [None] * n
-            if self.config.sentence_words:
-                keyed = np.ascontiguousarray(batch.sentence_keys, dtype=SENTENCE_DTYPE)
-                sentences = [row.tobytes() if row.any() else None for row in keyed]
+            sentences = sentence_blobs(self.config, batch)
             conn.executemany(
                 "INSERT INTO paras (id, doc, para, shingles, sig, full, sentences) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -429,22 +433,36 @@ class SQLiteStore:
                                  list(seen), self._chunk):
             raise DuplicateKeyError(f"key {key!r} is already in the index")
 
-    def _lookup(self, flat: np.ndarray, state: SweepState):
+    def _lookup(self, flat: np.ndarray, state: SweepState, probed: np.ndarray):
         """(query positions, para ids, count per query key) for int64 bucket keys: the
-        entries in the B-tree and the recent ones not yet there."""
+        entries in the B-tree and the recent ones not yet there. Only ``probed``
+        positions get entries; the others are counted."""
         if len(flat) == 0:
             e = np.empty(0, np.int64)
             return e, e, e
         uniq, inverse = np.unique(flat, return_inverse=True)
+        listed = np.zeros(len(uniq), dtype=bool)
+        listed[inverse[probed]] = True
+        counted = ~listed & (uniq != NO_KEY)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
-                              uniq.tolist(), self._chunk))
+                              uniq[listed].tolist(), self._chunk))
         pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
+        counts = np.zeros(len(uniq), dtype=np.int64)
+        got = list(_select_in(self._conn, "SELECT bucket, count(*) FROM buckets "
+                              "WHERE bucket IN ({}) GROUP BY bucket",
+                              uniq[counted].tolist(), self._chunk))
+        if got:
+            tallies = np.array(got, dtype=np.int64)
+            counts[np.searchsorted(uniq, tallies[:, 0])] = tallies[:, 1]
         r_u, r_id = self._recent.lookup(uniq, state)
+        counts += np.bincount(r_u[~listed[r_u]], minlength=len(uniq))
+        r_u, r_id = r_u[listed[r_u]], r_id[listed[r_u]]
         # Found ids grouped by unique key (B-tree and recent entries together).
         found_u = np.concatenate((np.searchsorted(uniq, pairs[:, 0]), r_u))
         order = np.argsort(found_u, kind="stable")
         found = np.concatenate((pairs[:, 1], r_id))[order]
-        return expand_found(np.bincount(found_u, minlength=len(uniq)), found, inverse)
+        counts += np.bincount(found_u, minlength=len(uniq))
+        return expand_found(counts, found, inverse, probed, listed)
 
     def _fetch(self, ids: np.ndarray):
         """Stored paragraphs by id: (ids sorted, doc, para, shingles, signatures)."""
@@ -726,6 +744,13 @@ def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
     if stored.get("version") == 2:
         _upgrade(path, conn, 2, _sentences_from_2)
         stored.update(version=3, sentence_words=0)
+    if stored.get("version") == 3:
+        if stored.get("sentence_words"):
+            raise IndexFormatError(f"{path}: index has an older format (version 3, whose "
+                                   f"sentence keys this wireclean no longer makes); rebuild "
+                                   f"it with `wireclean index add`")
+        _upgrade(path, conn, 3, lambda conn: None)
+        stored["version"] = 4
     return stored_config(path, stored, FORMAT_VERSION)
 
 
