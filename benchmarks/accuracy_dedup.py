@@ -75,8 +75,8 @@ from wireclean.dedup.segment import paragraphs  # noqa: E402
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))   # 0.5 ... 0.95
 PLOT = Path(__file__).resolve().parent / "accuracy_threshold.png"
 JSON_OUT = corpora.OUT_DIR / "accuracy_dedup.json"
-#: The engine's sentence keys: 0 (its default) or 8 with --sentence-keys.
-SENTENCE_WORDS = 0
+#: The engine's sentence keys: 8 (its default) or 0 with --no-sentence-keys.
+SENTENCE_WORDS = DEFAULT_SENTENCE_WORDS
 MIN_REPRINT_WORDS = 25
 HEADLINE = "spun + trimmed/extended + 1-3 word edits"
 # Pair occurrences expanded at once when listing pairs that share a shingle (16 bytes each).
@@ -764,17 +764,18 @@ def main() -> None:
                         help="other paragraphs queried for false matches (default 5000)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-plot", action="store_true")
-    parser.add_argument("--sentence-keys", action="store_true",
-                        help="the engine with sentence keys (figures to accuracy_dedup_"
-                             "sentence_keys.json, plot accuracy_threshold_sentence_keys.png)")
+    parser.add_argument("--no-sentence-keys", action="store_true",
+                        help="the engine without sentence keys (figures to accuracy_dedup_"
+                             "no_sentence_keys.json, plot accuracy_threshold_no_sentence_"
+                             "keys.png)")
     args = parser.parse_args()
     if args.reprints < 0 or args.random < 0:
         parser.error("--reprints and --random must be >= 0")
     global SENTENCE_WORDS, JSON_OUT, PLOT
-    if args.sentence_keys:
-        SENTENCE_WORDS = DEFAULT_SENTENCE_WORDS
-        JSON_OUT = JSON_OUT.with_name("accuracy_dedup_sentence_keys.json")
-        PLOT = PLOT.with_name("accuracy_threshold_sentence_keys.png")
+    if args.no_sentence_keys:
+        SENTENCE_WORDS = 0
+        JSON_OUT = JSON_OUT.with_name("accuracy_dedup_no_sentence_keys.json")
+        PLOT = PLOT.with_name("accuracy_threshold_no_sentence_keys.png")
     grouped = corpora.load_from_args(args)
     default = DEFAULT_THRESHOLD
     thresholds = sorted(set(THRESHOLDS) | {default})

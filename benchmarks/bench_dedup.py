@@ -152,7 +152,7 @@ def _descendants_rss(proc: psutil.Process) -> int:
     return total
 
 
-#: Extra options of every measured command (--sentence-keys adds its own).
+#: Extra options of every measured command (--no-sentence-keys adds its own).
 EXTRA: list[str] = []
 
 
@@ -211,12 +211,12 @@ def main() -> None:
     parser.add_argument("--synth-runs", type=int, default=1,
                         help="runs per setting, generated corpus (default 1)")
     parser.add_argument("--jobs", type=int, action="append", help="default: 1 and 2")
-    parser.add_argument("--sentence-keys", action="store_true",
-                        help="measure `wireclean dedup --sentence-keys` (results to "
-                             "bench_dedup_sentence_keys.json)")
+    parser.add_argument("--no-sentence-keys", action="store_true",
+                        help="measure `wireclean dedup --no-sentence-keys` (bands only; "
+                             "results to bench_dedup_no_sentence_keys.json)")
     args = parser.parse_args()
-    if args.sentence_keys:
-        EXTRA.append("--sentence-keys")
+    if args.no_sentence_keys:
+        EXTRA.append("--no-sentence-keys")
     try:
         data = resolve_data_dir(args.data)
     except DataMissing as e:
@@ -233,7 +233,7 @@ def main() -> None:
             print(f"generated {corpus.name} in {time.perf_counter() - t:.0f} s", flush=True)
             results[name] = measure(corpus, args.synth_runs, jobs_list)
     results["loadavg_after"] = os.getloadavg()
-    name = "bench_dedup_sentence_keys.json" if args.sentence_keys else "bench_dedup.json"
+    name = "bench_dedup_no_sentence_keys.json" if args.no_sentence_keys else "bench_dedup.json"
     (OUT_DIR / name).write_text(json.dumps(results, indent=2) + "\n")
 
 

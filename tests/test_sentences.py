@@ -111,11 +111,11 @@ def test_which_paragraphs_meet_through_sentence_keys(earlier, later, expected):
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
-@pytest.mark.parametrize("cap, found", [(2, ["a", "b"]), (64, ["a", "b", "c"])])
+@pytest.mark.parametrize("cap, found", [(8, ["a", "b"]), (64, ["a", "b", "c"])])
 def test_keys_a_paragraph_only_stores_fill_its_buckets_too(request, tmp_path, kind, cap, found):
     """Three longer paragraphs open with one sentence (a key they store but never look
-    up); the bucket keeps its first ``cap`` of them, as band buckets do, in every store,
-    whether they come in one batch or one by one."""
+    up); its bucket keeps its first ``cap // 4`` of them (a sentence key's share), in
+    every store, whether they come in one batch or one by one."""
     texts = {"a": f"{S1} {S2}", "b": f"{S1} {S3}", "c": f"{S1} {S4}"}
     for one_batch in (True, False):
         idx = open_index(kind, request, tmp_path, bucket_cap=cap)

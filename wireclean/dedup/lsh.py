@@ -32,7 +32,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .sentences import BOTH, NO_KEY, PROBED, STORED, SentenceKeys
+from .sentences import BOTH, NO_KEY, PROBED, SENTENCE, STORED, SentenceKeys
 
 #: Candidates are verified, so a false positive of the banding costs one signature
 #: comparison while a false negative is a reprint never reported: weigh misses 9:1.
@@ -46,6 +46,14 @@ CANDIDATE_MARGIN = 0.1
 #: against the items already there), so a boilerplate paragraph seen 100,000 times costs
 #: 64 entries and a bounded query, not an ever-growing list.
 DEFAULT_BUCKET_CAP = 64
+#: A sentence key's bucket holds bucket_cap // SENTENCE_CAP_DIVISOR items (at least one).
+#: A sentence edge shared by many paragraphs is mostly boilerplate that a content farm
+#: appends ("Officials did not immediately respond to requests for comment."), and each
+#: paragraph that has it looks it up: on the resampled stress corpus, whose spun copies
+#: end in a few such sentences, a cap of 64 made 2.1 million candidates on 20 MB, most of
+#: them from three end keys. A trimmed copy of a story reprinted a hundred times still
+#: finds the first 16 copies.
+SENTENCE_CAP_DIVISOR = 4
 
 _U64 = np.uint64
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -277,6 +285,18 @@ def run_offsets(lengths: np.ndarray) -> np.ndarray:
     return np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
+def bucket_caps(cap: int, roles: np.ndarray | None):
+    """The most entries each key's bucket keeps: ``cap`` for band keys, a quarter of it
+    for sentence keys (``roles`` with the ``SENTENCE`` flag; see ``SENTENCE_CAP_DIVISOR``).
+
+    >>> bucket_caps(64, np.array([BOTH, BOTH | SENTENCE], np.uint8)).tolist()
+    [64, 16]
+    """
+    if roles is None:
+        return cap
+    return np.where((roles & SENTENCE) != 0, max(1, cap // SENTENCE_CAP_DIVISOR), cap)
+
+
 def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int,
                 roles: np.ndarray | None = None):
     """Pairs (later row, earlier row) of one batch where the later row looks up a key the
@@ -285,10 +305,11 @@ def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int,
     Returns ``(later, earlier, rank)``: the pairs, and for every (row, key slot) how many
     earlier rows of the batch store the same key (``rank``, shape of ``keys``) -- used to
     keep a bucket at ``cap`` entries. At most ``cap`` earlier rows are paired per key, the
-    earliest ones. Rows with the same ``groups`` value (paragraphs of one document) are
-    not paired with each other; ``NO_KEY`` (an unused sentence slot) pairs nothing.
-    ``roles`` (per column, ``STORED``/``PROBED`` bit flags; default: every column both)
-    says which columns a row stores and which it looks up.
+    earliest ones (``cap`` is the bands'; see :func:`bucket_caps`). Rows with the same
+    ``groups`` value (paragraphs of one document) are not paired with each other;
+    ``NO_KEY`` (an unused sentence slot) pairs nothing. ``roles`` (per column,
+    ``STORED``/``PROBED``/``SENTENCE`` bit flags; default: every column a band key) says
+    which columns a row stores and which it looks up.
 
     >>> k = np.array([[5, 1], [5, 2], [7, 2]], dtype=np.uint64)
     >>> later, earlier, rank = batch_pairs(k, None, cap=64)
@@ -338,7 +359,8 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
     first_stored = stored_before[starts]
     srank = stored_before - first_stored[group_of]
     # Expand each looking-up position into its min(rank, cap) stored predecessors.
-    limit = cap if existing is None else np.maximum(cap - existing, 0)
+    caps = bucket_caps(cap, roles)
+    limit = caps if existing is None else np.maximum(caps - existing, 0)
     take = np.minimum(srank, limit)
     if roles is not None:
         take[(roles & PROBED) == 0] = 0
@@ -823,7 +845,7 @@ class SignatureLSH:
         self._sizes.extend(counts)
         self._alive.extend(np.ones(n, dtype=bool))
         self._live += n
-        room = existing + rank < self.bucket_cap
+        room = existing + rank < bucket_caps(self.bucket_cap, roles)
         room = np.flatnonzero(room if roles is None else room & ((roles & STORED) != 0))
         # Still sorted by (key, row), so by (key, id): a ready-made run.
         self._table.add(skeys[room], first + srows[room], self._alive_filter())

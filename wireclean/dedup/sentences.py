@@ -60,7 +60,7 @@ from .canonical import SENTENCE_END, canonical_joined
 from .minhash import _SLICE_BYTES, _fmix64, _hash_tokens
 
 __all__ = ["BOTH", "DEFAULT_SENTENCE_WORDS", "MAX_SENTENCES", "NO_KEY", "PAIR_WORDS", "PROBED",
-           "STORED", "SentenceKeys", "split_sentences"]
+           "SENTENCE", "STORED", "SentenceKeys", "split_sentences"]
 
 #: Tokens hashed at each end of a sentence when an index has sentence keys (chosen with
 #: benchmarks/containment_misses.py: on Reuters-21578, 6 words make 3x the extra
@@ -74,8 +74,9 @@ PAIR_WORDS = 4
 #: An unused key slot. Real keys are never 0 (see :meth:`SentenceKeys.from_buffer`).
 NO_KEY = 0
 #: Roles of a key column, as bit flags: a store keeps it (STORED), looks it up (PROBED), or
-#: both (band keys; see :attr:`SentenceKeys.ROLES`).
-STORED, PROBED = 1, 2
+#: both (band keys); SENTENCE marks a sentence key, whose buckets hold fewer entries
+#: (``lsh.SENTENCE_CAP_DIVISOR``). See :attr:`SentenceKeys.ROLES`.
+STORED, PROBED, SENTENCE = 1, 2, 4
 BOTH = STORED | PROBED
 
 _U64 = np.uint64
@@ -125,7 +126,7 @@ class SentenceKeys:
     SLOTS = 15
     #: The columns a store keeps (``STORED`` and ``BOTH``): it persists these only.
     STORED_SLOTS = 9
-    ROLES = np.array([STORED] * 6 + [BOTH] * 3 + [PROBED] * 6, dtype=np.uint8)
+    ROLES = np.array([STORED] * 6 + [BOTH] * 3 + [PROBED] * 6, dtype=np.uint8) | SENTENCE
     #: Texts canonicalized per buffer by :meth:`keys` (the token hasher's tables grow to it).
     CHUNK_CHARS = 1 << 19
 

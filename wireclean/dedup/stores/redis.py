@@ -86,7 +86,8 @@ try:
 except ImportError:  # the [redis] extra is not installed: open() says how to get it
     redis = None
 
-from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
+from ..lsh import (BandHasher, batch_pairs, best_first, bucket_caps, bucket_keys, unique_pairs,
+                   verify)
 from ..sentences import NO_KEY, PROBED, STORED, SentenceKeys
 from . import (FORMAT, SENTENCE_DTYPE, Batch, DuplicateKeyError, Hit, IndexConfig,
                IndexFormatError, batch_bucket_keys, expand_found, sentence_blobs,
@@ -444,8 +445,9 @@ class RedisStore:
                 cand = np.concatenate((found, para_ids[earlier]))
         hits = self._verify(batch, rows, cand, new_base, metas) if query else []
         if add:
-            # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
-            room = ((existing.reshape(n, nb) + rank < cap) & (bands != NO_KEY)
+            # A bucket keeps its first `cap` entries (a sentence key's, a quarter of them;
+            # see lsh.DEFAULT_BUCKET_CAP and SENTENCE_CAP_DIVISOR).
+            room = ((existing.reshape(n, nb) + rank < bucket_caps(cap, roles)) & (bands != NO_KEY)
                     & ((roles & STORED) != 0))
             self._write(token, batch, metas, doc_base, para_ids, bands, room)
         return hits

@@ -64,7 +64,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..lsh import BandHasher, batch_pairs, best_first, bucket_keys, unique_pairs, verify
+from ..lsh import (BandHasher, batch_pairs, best_first, bucket_caps, bucket_keys, unique_pairs,
+                   verify)
 from ..sentences import NO_KEY, PROBED, STORED
 from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
                batch_bucket_keys, expand_found, sentence_blobs, stored_config,
@@ -365,7 +366,7 @@ class SQLiteStore:
         # Existing entries sharing a bucket with each (row, key slot) it looks up, and how
         # many entries each bucket it stores in already has.
         probed = np.broadcast_to((roles & PROBED) != 0, buckets.shape).reshape(-1)
-        q, found, existing = self._lookup(buckets.reshape(-1), state, probed)
+        q, found, existing = self._lookup(buckets.reshape(-1), state, probed, counted=add)
         rows = q // width
         cand = found
         para_base = None
@@ -378,9 +379,10 @@ class SQLiteStore:
             doc_ids = doc_base + np.arange(len(batch.keys), dtype=np.int64)
             conn.executemany("INSERT INTO docs (id, key, meta) VALUES (?, ?, ?)",
                              zip(doc_ids.tolist(), batch.keys, metas))
-            # A bucket keeps its first `cap` entries (see lsh.DEFAULT_BUCKET_CAP).
+            # A bucket keeps its first `cap` entries (a sentence key's, a quarter of them;
+            # see lsh.DEFAULT_BUCKET_CAP and SENTENCE_CAP_DIVISOR).
             unused = (buckets == NO_KEY) | ~stored
-            full = (existing.reshape(n, width) + rank >= cap) & ~unused
+            full = (existing.reshape(n, width) + rank >= bucket_caps(cap, roles)) & ~unused
             masks = [None if not f.any() else np.packbits(f, bitorder="little").tobytes()
                      for f in full]
             sigs = np.ascontiguousarray(batch.signatures, dtype=_SIG_DTYPE)
@@ -433,17 +435,17 @@ class SQLiteStore:
                                  list(seen), self._chunk):
             raise DuplicateKeyError(f"key {key!r} is already in the index")
 
-    def _lookup(self, flat: np.ndarray, state: SweepState, probed: np.ndarray):
+    def _lookup(self, flat: np.ndarray, state: SweepState, probed: np.ndarray, counted: bool):
         """(query positions, para ids, count per query key) for int64 bucket keys: the
         entries in the B-tree and the recent ones not yet there. Only ``probed``
-        positions get entries; the others are counted."""
+        positions get entries; the others are counted if ``counted`` (else 0)."""
         if len(flat) == 0:
             e = np.empty(0, np.int64)
             return e, e, e
         uniq, inverse = np.unique(flat, return_inverse=True)
         listed = np.zeros(len(uniq), dtype=bool)
         listed[inverse[probed]] = True
-        counted = ~listed & (uniq != NO_KEY)
+        counted = ~listed & (uniq != NO_KEY) & counted
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq[listed].tolist(), self._chunk))
         pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
