@@ -7,7 +7,9 @@ What is measured (each method in a fresh subprocess, so peak RSS is its own):
   matched against everything before it, then added -- the streaming use ("have I seen
   this?"). wireclean: ``SignatureLSH.insert`` (band lookup, within-chunk pairs, every
   candidate *verified* on the signatures); ``memory-index``: the same through the
-  in-memory ``Index`` store with document keys (10 paragraphs per key); datasketch:
+  in-memory ``Index`` store with document keys (10 paragraphs per key; bands only, as the
+  peers); ``sentence-keys``: ``SignatureLSH.insert`` with (synthetic) sentence keys too,
+  as a default ``Index`` has them; datasketch:
   ``lsh.query(m)`` then ``lsh.insert(key, m, check_duplication=False)`` per paragraph;
   rensa: ``insert_matrix_and_query_duplicate_flags`` per chunk (flags only: unverified,
   "shares a band"). Only these calls are timed: making signatures, LeanMinHash objects
@@ -31,10 +33,11 @@ The corpus is synthetic and never stored as text: each paragraph is a set of 40-
 64-bit shingle hashes (what a paragraph of 40-120 words yields); 10 % of paragraphs are
 reprints of a paragraph up to one chunk earlier -- half lightly edited (0-10 % of the
 shingles replaced: Jaccard 0.82-1.0), half trimmed (the first 60-95 % kept: Jaccard =
-the fraction kept, containment 1.0). Indexes made with sentence keys
-(:mod:`wireclean.dedup.sentences`, opt-in) hold more entries; they need text, so for the
-``sentence-keys`` method (``SignatureLSH`` with them) and ``--sentence-keys`` (persistent
-indexes built with them) each synthetic paragraph gets the keys a paragraph of its length
+the fraction kept, containment 1.0). Indexes have sentence keys by default
+(:mod:`wireclean.dedup.sentences`), which hold more entries; they need text, so for the
+``sentence-keys`` method (``SignatureLSH`` with them, as an ``Index`` has them) and the
+persistent indexes (unless ``--no-sentence-keys``) each synthetic paragraph gets the keys a
+paragraph of its length
 would have -- one sentence per 25 words, at most 4, each with a start, an end and a pair
 key with the next, laid out as ``SentenceKeys`` lays them out -- shared with its source by
 a reprint (an edited copy keeps each with probability 0.6, a trimmed one those of the
@@ -83,8 +86,8 @@ NUM_PERM = 128
 SEED = 1
 THRESHOLD = 0.8
 DATA_SEED = 7
-#: Sentence keys of the persistent indexes (0, the default; --sentence-keys: 8).
-SENTENCE_WORDS = int(os.environ.get("WIRECLEAN_BENCH_SENTENCE_WORDS", "0"))
+#: Sentence keys of the persistent indexes (8, the default; --no-sentence-keys: 0).
+SENTENCE_WORDS = int(os.environ.get("WIRECLEAN_BENCH_SENTENCE_WORDS", "8"))
 METHODS = ("wireclean", "memory-index", "sentence-keys", "datasketch", "rensa")
 OURS = ("wireclean", "memory-index", "sentence-keys")
 
@@ -286,7 +289,8 @@ def worker(method: str, n: int) -> dict:
         from wireclean.dedup.stores import Batch, IndexConfig
         from wireclean.dedup.stores.memory import MemoryStore
 
-        store = MemoryStore(IndexConfig.create(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED))
+        store = MemoryStore(IndexConfig.create(threshold=THRESHOLD, num_perm=NUM_PERM, seed=SEED,
+                                               sentence_words=0))   # the bands, as the peers
         extra["bands_rows"] = [store.config.bands, store.config.rows]
         before = rss_mb()
         for first, sig, counts in read_chunks(n):
@@ -565,8 +569,9 @@ def main(argv=None) -> int:
                    help="also time check_and_add on a Redis index at URL (redis://HOST:PORT/DB)")
     p.add_argument("--rebuild", action="store_true",
                    help="rebuild the SQLite (or Redis) index even if a usable one is cached")
-    p.add_argument("--sentence-keys", action="store_true",
-                   help="build the SQLite/Redis index with sentence keys (synthetic, see above)")
+    p.add_argument("--no-sentence-keys", action="store_true",
+                   help="build the SQLite/Redis index without sentence keys (by default it "
+                        "has them, synthetic: see above)")
     p.add_argument("--store", default="sqlite", help=argparse.SUPPRESS)
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--latency-round", type=int, help=argparse.SUPPRESS)
@@ -583,10 +588,10 @@ def main(argv=None) -> int:
         print(json.dumps(worker(args.worker, args.n)))
         return 0
 
-    if args.sentence_keys:       # the workers read it from the environment
-        os.environ["WIRECLEAN_BENCH_SENTENCE_WORDS"] = "8"
+    if args.no_sentence_keys:       # the workers read it from the environment
+        os.environ["WIRECLEAN_BENCH_SENTENCE_WORDS"] = "0"
         global SENTENCE_WORDS
-        SENTENCE_WORDS = 8
+        SENTENCE_WORDS = 0
     cached_signatures(args.n)
     methods = [m for m in args.methods.split(",") if m]
     results: dict = {"n": args.n, "threshold": THRESHOLD, "num_perm": NUM_PERM, "chunk": CHUNK,

@@ -29,8 +29,9 @@ entries, and the candidate pairs they add. Each M is simulated twice: every pair
 anchor, and only pairs sharing *all* anchors of the side with fewer -- what a trimmed copy
 does, and a shared stock phrase in otherwise different paragraphs does not.
 
-``--sentences W`` simulates the engine's sentence keys (:mod:`wireclean.dedup.sentences`):
-the first and last W canonical tokens of each sentence, the source the engine now has.
+``--sentences W`` simulates sentence keys (:mod:`wireclean.dedup.sentences`) as if every
+paragraph stored and looked up all of them (the engine gives keys roles; what it reaches
+is measured by accuracy_dedup.py): the first and last W canonical tokens of sentences.
 
 Corpus text is never written out; figures go to ``benchmarks/out/containment_misses.json``.
 

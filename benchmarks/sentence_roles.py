@@ -1,10 +1,13 @@
 """Sentence keys with roles, simulated: what a paragraph stores and what it looks up differ
-(analysis only: the engine is not changed).
+(the analysis that led to the engine's roles, kept as it was run; analysis only).
 
-The engine's sentence keys (``--sentence-keys``) are symmetric: every paragraph stores and
-looks up the starts of its sentences and the ends of its first and last one. On a corpus
+The engine's sentence keys were then symmetric: every paragraph stored and looked up the
+starts of its sentences and the ends of its first and last one. On a corpus
 whose sentences recur across many paragraphs, each new paragraph then meets every earlier
-paragraph that shares one sentence with it. With roles:
+paragraph that shares one sentence with it. With roles (as the engine now has them,
+but for three details: there a one-sentence paragraph stores its lone keys only, a longer
+one looks up the lone ends of its first and last sentence only, and a sentence key's
+bucket keeps bucket_cap // 4 entries):
 
 * everyone stores those keys, plus a key per pair of adjacent sentences (the last 4 tokens of
   one and the first 4 of the next) -- and a single-sentence paragraph also stores "lone"

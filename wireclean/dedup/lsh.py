@@ -572,10 +572,11 @@ class BandTable:
         the key's top bits pick the byte and one bit, a multiplicative hash of all its bits
         the other. Two bits in one byte cost no second memory access, and let fewer
         absent keys through than one bit (see ``_grow_bitmap``)."""
-        slots = keys32 >> _U64(32 - self._bits_log2)
-        other = (keys32 * _U64(0x9E3779B1)) >> _U64(29)
-        bits = (_U64(1) << (slots & _U64(7))) | (_U64(1) << (other & _U64(7)))
-        return (slots >> _U64(3)).astype(np.intp), bits.astype(np.uint8)
+        k = keys32.astype(np.uint32)      # 32-bit arithmetic: a fifth of the time
+        slots = k >> np.uint32(32 - self._bits_log2)
+        other = ((k * np.uint32(0x9E3779B1)) >> np.uint32(29)).astype(np.uint8)
+        bits = (np.uint8(1) << (slots & np.uint32(7)).astype(np.uint8)) | (np.uint8(1) << other)
+        return (slots >> np.uint32(3)).astype(np.intp), bits
 
     def _mark(self, keys32_sorted: np.ndarray) -> None:
         if len(keys32_sorted) == 0:
@@ -729,8 +730,8 @@ class SignatureLSH:
     Items get consecutive integer ids from 0. ``insert`` matches each row against every
     item added before it -- earlier batches and earlier rows of the same batch -- then adds
     it, in one pass. Memory per item: one 32+32-bit entry per band and per sentence key
-    (and 8 to 32 bits of bitmap each), the low 8 bits of each signature value (for
-    verification) and its shingle count; no Python object per item.
+    it stores (and 8 to 32 bits of bitmap each), the low 8 bits of each signature value
+    (for verification) and its shingle count; no Python object per item.
 
     Args:
         threshold: report pairs whose score (see :func:`score_pairs`) reaches it.
