@@ -294,7 +294,9 @@ def bucket_caps(cap: int, roles: np.ndarray | None):
     """
     if roles is None:
         return cap
-    return np.where((roles & SENTENCE) != 0, max(1, cap // SENTENCE_CAP_DIVISOR), cap)
+    by_role = np.full(SENTENCE << 1, cap, dtype=np.int64)   # indexed by the role's flags
+    by_role[SENTENCE:] = max(1, cap // SENTENCE_CAP_DIVISOR)
+    return by_role[roles]
 
 
 def batch_pairs(keys: np.ndarray, groups: np.ndarray | None, cap: int,
@@ -720,8 +722,8 @@ def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
     order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
     if cells is None:
         return keys32[order], order // width, None
-    cells = cells[order]
-    return keys32[order], cells // width, key_roles(hasher.bands, True)[cells % width]
+    rows, cols = np.divmod(cells[order], width)
+    return keys32[order], rows, key_roles(hasher.bands, True)[cols]
 
 
 class SignatureLSH:

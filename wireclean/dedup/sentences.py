@@ -168,7 +168,7 @@ class SentenceKeys:
         each token's offset and hash. Texts longer than 256 KB get none."""
         n = len(seps) + 1
         out = np.zeros((n, self.SLOTS), dtype=np.uint64)
-        bounds = np.r_[0, seps, len(arr)]
+        bounds = np.concatenate(([0], seps, [len(arr)]))
         text_first = np.searchsorted(starts, bounds)      # first token of each text (+ end)
         # Sentence ends: the token index each falls before, and the text it is in.
         marks = np.flatnonzero(arr == 2)
@@ -178,7 +178,7 @@ class SentenceKeys:
         # before the next text, "Yes. ... No."): no sentence ends there.
         inside = (cut > text_first[owner]) & (cut < text_first[owner + 1])
         cut, owner = cut[inside], owner[inside]
-        fresh = np.r_[True, cut[1:] != cut[:-1]] if len(cut) else np.zeros(0, bool)
+        fresh = np.concatenate(([True], cut[1:] != cut[:-1])) if len(cut) else np.zeros(0, bool)
         cut, owner = cut[fresh], owner[fresh]
         # The first MAX_SENTENCES - 1 ends of each text; the last sentence runs to its end.
         first_mark = np.searchsorted(owner, np.arange(n))
@@ -191,25 +191,23 @@ class SentenceKeys:
         slot = np.concatenate((np.zeros(n, np.int64), rank + 1))
         order = np.lexsort((slot, text))
         lo, text, slot = lo[order], text[order], slot[order]
-        last_of_text = np.r_[text[1:] != text[:-1], True]
-        hi = np.where(last_of_text, text_first[1:][text], np.r_[lo[1:], 0])
+        last_of_text = np.append(text[1:] != text[:-1], True)
+        hi = np.where(last_of_text, text_first[1:][text], np.append(lo[1:], 0))
         usable = ~(np.diff(bounds) > _SLICE_BYTES)[text] & (hi > lo)
         single = np.bincount(text, minlength=n)[text] == 1
-        flat = out.reshape(-1)
         row = text * self.SLOTS
+        at, raw = [], []     # positions in `out` and their keys before mixing
 
         def put(cols, where, keys):
-            # 0 is NO_KEY: a real key that mixes to 0 becomes 1.
-            flat[row[where] + cols] = np.maximum(_fmix64(keys), _U64(1))
+            at.append(row[where] + cols)
+            raw.append(keys)
 
         keyed = np.flatnonzero(usable & (hi - lo >= self.words))
         if len(keyed):
-            f, e = lo[keyed], hi[keyed] - self.words
-            s_raw = np.zeros(len(keyed), dtype=np.uint64)
-            e_raw = np.zeros(len(keyed), dtype=np.uint64)
-            for k in range(self.words):
-                s_raw += tokens[f + k] * self._first[k]
-                e_raw += tokens[e + k] * self._last[k]
+            span = np.arange(self.words)
+            s_raw = (tokens[lo[keyed, None] + span] * self._first).sum(axis=1, dtype=np.uint64)
+            e_raw = (tokens[(hi[keyed] - self.words)[:, None] + span] * self._last).sum(
+                axis=1, dtype=np.uint64)
             start, end, lone_start, lone_end = (s_raw + self._salt[0], e_raw + self._salt[1],
                                                 s_raw + self._salt[2], e_raw + self._salt[3])
             one, many = single[keyed], ~single[keyed]
@@ -230,9 +228,13 @@ class SentenceKeys:
         paired = np.flatnonzero(usable & ~last_of_text & (hi - lo >= PAIR_WORDS))
         paired = paired[hi[paired + 1] - lo[paired + 1] >= PAIR_WORDS]
         if len(paired):
-            a_end, b_start = hi[paired] - PAIR_WORDS, lo[paired + 1]
-            raw = np.full(len(paired), self._salt[4], dtype=np.uint64)
-            for k in range(PAIR_WORDS):
-                raw += tokens[a_end + k] * self._pair_end[k] + tokens[b_start + k] * self._pair_start[k]
-            put(6 + slot[paired], paired, raw)
+            span = np.arange(PAIR_WORDS)
+            a_end = (tokens[(hi[paired] - PAIR_WORDS)[:, None] + span] * self._pair_end)
+            b_start = (tokens[lo[paired + 1][:, None] + span] * self._pair_start)
+            put(6 + slot[paired], paired, a_end.sum(axis=1, dtype=np.uint64)
+                + b_start.sum(axis=1, dtype=np.uint64) + self._salt[4])
+        if at:
+            # 0 is NO_KEY: a real key that mixes to 0 becomes 1.
+            out.reshape(-1)[np.concatenate(at)] = np.maximum(
+                _fmix64(np.concatenate(raw)), _U64(1))
         return out
