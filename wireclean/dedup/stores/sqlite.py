@@ -45,7 +45,8 @@ Safety:
 * Commits never wait for a checkpoint: a background thread copies the log into the file
   (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
 * Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, the recent
-  entries (16 bytes each, at most about ``2 * RECENT_ENTRIES``), one batch; never the corpus.
+  entries (16 bytes each, at most about ``2 * RECENT_ENTRIES``: 64 MB), one batch; never
+  the corpus.
 * Speed: ``PAGE_BYTES`` pages (new files), a small cache, reads through ``mmap``; one
   query per batch for all its band lookups, one for the candidates' signatures.
 """
@@ -82,11 +83,14 @@ BUSY_TIMEOUT_S = 60.0
 PAGE_BYTES = 2048
 # How many recent entries (see recent.py) a sweep works through: each commit merges the
 # slice of the key space that its own new entries would fill at this density, so it touches
-# about (leaves of the B-tree) x (its entries) / RECENT_ENTRIES leaves -- ~80 for a 19-paragraph
-# article on a million-paragraph index, where inserting directly touched ~380. Recent
-# entries are at most about twice this: 32 MB per process, and reading them back when an
-# index is opened (hashing up to ~100,000 stored signatures) takes a fraction of a second.
-RECENT_ENTRIES = 1 << 20
+# about (leaves of the B-tree) x (its entries) / RECENT_ENTRIES leaves (measured with bands
+# only and 2^20: ~80 for a 19-paragraph article on a million paragraphs, where inserting
+# directly touched ~380). Recent
+# entries are at most about twice this: 64 MB per process, and reading them back when an
+# index is opened means hashing up to ~150,000 stored signatures (about 28 entries each with
+# sentence keys): up to about a second. 2^20 took 0.5 ms more of check_and_add's p99 on a
+# million paragraphs with sentence keys (4.68 against 4.19 ms, taken in turn).
+RECENT_ENTRIES = 1 << 21
 # Reads come from the mapped file (MMAP_BYTES); the cache only has to hold one
 # transaction's changed pages, and a small one is faster than a large one for both small
 # and bulk transactions (measured on the million-paragraph index of bench_lsh.py).
@@ -299,7 +303,8 @@ class SQLiteStore:
 
     def _read_recent(self) -> None:
         """Load the recent entries now, so that opening pays for it, not the first call
-        (at most about 2 * RECENT_ENTRIES: 0.2-0.5 s on a million-paragraph index)."""
+        (at most about 2 * RECENT_ENTRIES: up to about a second, 0.1-0.5 s at most points
+        of a sweep)."""
         with self._transaction(write=False):
             self._sync()
 
