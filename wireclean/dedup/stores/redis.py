@@ -136,9 +136,9 @@ end
 # of 8-byte ids and one of counts (one reply, not one per bucket: redis-py also parses
 # replies element by element); the last ids handed out; and the position (1-based) of the
 # first document key the index already holds, or 0. Buckets flagged "0" are only counted
-# (keys a batch stores but does not look up).
+# (keys a batch stores but does not look up), "-" not even that (a query's).
 # KEYS: keys, ids   ARGV: shard prefix, ndoc, document key * ndoc, band keys (8 bytes
-#                         each), flags (one "1" or "0" per band key)
+#                         each), flags (one "1", "0" or "-" per band key)
 _LOOKUP = _SHARED + """
 local prefix, ndoc = ARGV[1], tonumber(ARGV[2])
 local held = 0
@@ -150,12 +150,15 @@ local found, counts = {}, {}
 for p = 1, #bands, 8 do
     local band = string.sub(bands, p, p + 7)
     local set, lo, hi = shard(prefix, band), '[' .. band, '[' .. band .. last
-    if string.byte(listed, (p + 7) / 8) == 49 then
+    local flag = string.sub(listed, (p + 7) / 8, (p + 7) / 8)
+    if flag == '1' then
         local entries = redis.call('zrangebylex', set, lo, hi)
         for j = 1, #entries do found[#found + 1] = string.sub(entries[j], 9) end
         counts[#counts + 1] = #entries
-    else
+    elseif flag == '0' then
         counts[#counts + 1] = redis.call('zlexcount', set, lo, hi)
+    else
+        counts[#counts + 1] = 0
     end
 end
 local ids = redis.call('hmget', KEYS[2], 'doc', 'para')
@@ -420,19 +423,16 @@ class RedisStore:
         probed = np.broadcast_to((roles & PROBED) != 0, bands.shape).reshape(-1)
         listed = np.zeros(len(uniq), dtype=bool)
         listed[inverse[probed]] = True
-        asked = listed | (add & (uniq != NO_KEY))
-        inverse = np.cumsum(asked)[inverse] - 1   # positions among the keys asked about
-        uniq, listed = uniq[asked], listed[asked]
+        flags = np.where(listed, b"1", b"0" if add else b"-")
         doc_keys = batch.keys if add else []
         found, counts, last_doc, last_para, held = self._lookup_script(
             keys=[k.keys, k.ids], args=[k.shard_prefix, len(doc_keys), *doc_keys,
-                                        uniq.astype("<u8").tobytes(),
-                                        np.where(listed, b"1", b"0").tobytes()])
+                                        uniq.astype("<u8").tobytes(), flags.tobytes()])
         if held:
             raise DuplicateKeyError(f"key {batch.keys[held - 1]!r} is already in the index")
         counts = np.array(counts.split(b","), dtype=np.int64) if len(uniq) else np.zeros(0, int)
-        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"),
-                                          np.maximum(inverse, 0), probed, listed)
+        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"), inverse,
+                                          probed, listed)
         rows, cand = q // max(nb, 1), found
         new_base = None
         if add:
