@@ -5,7 +5,7 @@ shingle count, its document and paragraph number); per document a key and, when 
 its meta. Nothing is copied per corpus record beyond what is indexed.
 
 >>> from wireclean.dedup.stores import Batch, IndexConfig
->>> store = MemoryStore(IndexConfig.create())
+>>> store = MemoryStore(IndexConfig.create(sentence_words=0))   # signatures alone
 >>> sig = np.arange(128, dtype=np.uint32).reshape(1, 128)
 >>> one = lambda key: Batch([key], [None], np.zeros(1, np.int64), np.zeros(1, np.int64),
 ...                         np.array([20]), sig)
