@@ -299,14 +299,20 @@ def test_an_older_file_is_upgraded_in_place_and_keeps_matching_as_it_did(tmp_pat
     db.close()
 
 
-def test_a_version_3_file_with_sentence_keys_must_be_rebuilt(tmp_path):
-    """Version 3 made other sentence keys: its buckets would mislead this wireclean."""
+def tampered(tmp_path, sql: str):
+    """The path of an index holding STORY, then changed by ``sql`` behind wireclean's back."""
     path = tmp_path / "wire.db"
     with Index.open(path) as idx:
         idx.add("wire/1", STORY)
     db = sqlite3.connect(path)
-    db.executescript("UPDATE wireclean_index SET version = 3; PRAGMA user_version = 3;")
+    db.executescript(sql)
     db.close()
+    return path
+
+
+def test_a_version_3_file_with_sentence_keys_must_be_rebuilt(tmp_path):
+    """Version 3 made other sentence keys: its buckets would mislead this wireclean."""
+    path = tampered(tmp_path, "UPDATE wireclean_index SET version = 3; PRAGMA user_version = 3;")
     with pytest.raises(IndexFormatError, match="older format.*rebuild") as err:
         Index.open(path)
     assert str(path) in one_line(err.value)
@@ -390,13 +396,7 @@ def test_files_that_are_not_whole_indexes_are_refused_untouched(tmp_path, kind):
 
 
 def test_a_damaged_signature_is_reported_not_misread(tmp_path):
-    path = tmp_path / "wire.db"
-    with Index.open(path) as idx:
-        idx.add("wire/1", STORY)
-    db = sqlite3.connect(path)
-    db.execute("UPDATE paras SET sig = x'00010203'")
-    db.commit()
-    db.close()
+    path = tampered(tmp_path, "UPDATE paras SET sig = x'00010203';")
     # Opening reads recent paragraphs' signatures; a merged one's is read by the query.
     with pytest.raises(IndexFormatError, match="damaged") as err:
         with Index.open(path) as idx:
