@@ -131,15 +131,17 @@ class RecentEntries:
         B-tree: (index into ``uniq``, paragraph id) per entry."""
         found_u, found_id = [], []
         for keys, ids in self._runs:
+            if len(keys) == 0:
+                continue
             lo = np.searchsorted(keys, uniq, side="left")
-            hi = np.searchsorted(keys, uniq, side="right")
-            n = hi - lo
-            has = np.flatnonzero(n)
+            # Most keys are absent: find the end of a range only where one starts.
+            has = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == uniq)
             if len(has) == 0:
                 continue
-            reps = n[has]
+            lo = lo[has]
+            reps = np.searchsorted(keys, uniq[has], side="right") - lo
             found_u.append(np.repeat(has, reps))
-            found_id.append(ids[np.repeat(lo[has], reps) + run_offsets(reps)])
+            found_id.append(ids[np.repeat(lo, reps) + run_offsets(reps)])
         if not found_u:
             e = np.empty(0, np.int64)
             return e, e
