@@ -15,15 +15,18 @@ Which keys a paragraph *stores* and which it *looks up* differ (``ROLES``; the t
 corpus whose sentences recur in many different paragraphs each new paragraph would meet
 every earlier one sharing a sentence with it, up to the bucket cap per sentence: on the
 archive-like benchmark corpus, where every real sentence recurs about 18 times in new
-combinations, that was 6.3 million bucket entries read on its first 150 MB and a third of
+combinations, that was 6.9 million bucket entries read on its first 150 MB and a third of
 the speed. So a one-sentence paragraph looks up the starts and ends of everyone's
 sentences (it may be a trimmed copy of any of them); a longer one looks up only what a
 copy of it, or one it contains, must share: a one-sentence paragraph whose sentence it
 has (*lone* keys, which only one-sentence paragraphs store) and a paragraph with two of
 its sentences in a row (*pair* keys). End keys are made for the first and the last
-sentence only: those of the sentences in between found nothing more on Reuters-21578.
-With them: recall of trimmed/extended pairs on Reuters-21578 0.918 -> 0.959, 17x fewer
-entries read on that archive than symmetric keys (benchmarks/RESULTS.md).
+sentence only: those of the sentences in between found nothing more on Reuters-21578. A
+sentence key's bucket keeps a quarter of ``bucket_cap`` entries (a sentence edge shared by
+many paragraphs is mostly boilerplate; ``lsh.SENTENCE_CAP_DIVISOR``). With them: recall of
+duplicate pairs (trimmed and extended ones included) on Reuters-21578 0.918 -> 0.957; on
+150 MB of that archive ``wireclean dedup`` takes ~11 s, against ~23 s with symmetric keys
+and ~7.3 s without any (benchmarks/RESULTS.md).
 
 An index has them unless made with ``sentence_words=0`` (``--no-sentence-keys``). Keys
 are hashed from the canonical form (so spun copies share them) with the sentence ends
