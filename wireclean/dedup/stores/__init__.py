@@ -29,7 +29,7 @@ import numpy as np
 
 from ..lsh import DEFAULT_BUCKET_CAP, BandHasher, bucket_keys, key_roles, lsh_params, run_offsets
 from ..minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_SIZE, HASH_VERSION
-from ..sentences import DEFAULT_SENTENCE_WORDS, SentenceKeys
+from ..sentences import DEFAULT_SENTENCE_WORDS, PROBED, SentenceKeys
 
 __all__ = ["Batch", "Hit", "IndexConfig", "IndexFormatError", "DuplicateKeyError",
            "DEFAULT_THRESHOLD", "FORMAT", "stored_config"]
@@ -206,6 +206,31 @@ def batch_bucket_keys(config: IndexConfig, hasher: BandHasher, batch: Batch) -> 
     if len(batch) == 0:
         return np.empty((0, config.key_slots), np.uint64)
     return bucket_keys(hasher, batch.signatures, batch_sentence_keys(config, batch))
+
+
+class Buckets(NamedTuple):
+    """A batch's bucket keys as a persistent store reads them: each distinct key once."""
+
+    uniq: np.ndarray      # the distinct keys, sorted
+    inverse: np.ndarray   # per (row, key slot), flattened: which of them it is
+    probed: np.ndarray    # per (row, key slot): does the row look this key up?
+    listed: np.ndarray    # per distinct key: does some row look it up (read its entries)?
+
+
+def distinct_buckets(keys: np.ndarray, roles: np.ndarray) -> Buckets:
+    """:class:`Buckets` of ``keys`` ((rows, key slots), any integer type), whose columns
+    have ``roles`` (:func:`~wireclean.dedup.lsh.key_roles`). Keys no row looks up are
+    there to be counted: a bucket keeps its first entries whoever stores in it.
+
+    >>> b = distinct_buckets(np.array([[5, 7], [5, 9]]), np.array([3, 1], np.uint8))
+    >>> b.uniq.tolist(), b.inverse.tolist(), b.listed.tolist()
+    ([5, 7, 9], [0, 1, 0, 2], [True, False, False])
+    """
+    uniq, inverse = np.unique(keys.reshape(-1), return_inverse=True)
+    probed = np.broadcast_to((roles & PROBED) != 0, keys.shape).reshape(-1)
+    listed = np.zeros(len(uniq), dtype=bool)
+    listed[inverse[probed]] = True
+    return Buckets(uniq, inverse.reshape(-1), probed, listed)
 
 
 def expand_found(counts: np.ndarray, flat: np.ndarray, inverse: np.ndarray,

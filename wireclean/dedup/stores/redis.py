@@ -88,10 +88,10 @@ except ImportError:  # the [redis] extra is not installed: open() says how to ge
 
 from ..lsh import (BandHasher, batch_pairs, best_first, bucket_caps, bucket_keys, unique_pairs,
                    verify)
-from ..sentences import NO_KEY, PROBED, STORED, SentenceKeys
+from ..sentences import NO_KEY, STORED, SentenceKeys
 from . import (FORMAT, SENTENCE_DTYPE, Batch, DuplicateKeyError, Hit, IndexConfig,
-               IndexFormatError, batch_bucket_keys, expand_found, sentence_blobs,
-               stored_config, stored_sentence_keys)
+               IndexFormatError, batch_bucket_keys, distinct_buckets, expand_found,
+               sentence_blobs, stored_config, stored_sentence_keys)
 
 __all__ = ["RedisStore", "IndexConnectionError", "parse_url", "redact_url", "SCHEMES"]
 
@@ -416,14 +416,11 @@ class RedisStore:
         k, cap, roles = self._k, self.config.bucket_cap, self._roles
         add = token is not None
         n, nb = bands.shape
-        flat = bands.reshape(-1)
-        uniq, inverse = np.unique(flat, return_inverse=True)
+        buckets = distinct_buckets(bands, roles)
+        uniq = buckets.uniq
         # Every bucket a row looks up is read; one it only stores in is counted (to keep
         # it at `cap`), and only when writing.
-        probed = np.broadcast_to((roles & PROBED) != 0, bands.shape).reshape(-1)
-        listed = np.zeros(len(uniq), dtype=bool)
-        listed[inverse[probed]] = True
-        flags = np.where(listed, b"1", b"0" if add else b"-")
+        flags = np.where(buckets.listed, b"1", b"0" if add else b"-")
         doc_keys = batch.keys if add else []
         found, counts, last_doc, last_para, held = self._lookup_script(
             keys=[k.keys, k.ids], args=[k.shard_prefix, len(doc_keys), *doc_keys,
@@ -431,8 +428,8 @@ class RedisStore:
         if held:
             raise DuplicateKeyError(f"key {batch.keys[held - 1]!r} is already in the index")
         counts = np.array(counts.split(b","), dtype=np.int64) if len(uniq) else np.zeros(0, int)
-        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"), inverse,
-                                          probed, listed)
+        q, found, existing = expand_found(counts, np.frombuffer(found, dtype="<i8"),
+                                          buckets.inverse, buckets.probed, buckets.listed)
         rows, cand = q // max(nb, 1), found
         new_base = None
         if add:

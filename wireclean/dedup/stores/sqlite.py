@@ -67,10 +67,10 @@ import numpy as np
 
 from ..lsh import (BandHasher, batch_pairs, best_first, bucket_caps, bucket_keys, unique_pairs,
                    verify)
-from ..sentences import NO_KEY, PROBED, STORED
-from . import (FORMAT, Batch, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
-               batch_bucket_keys, expand_found, sentence_blobs, stored_config,
-               stored_sentence_keys)
+from ..sentences import NO_KEY, STORED
+from . import (FORMAT, Batch, Buckets, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
+               batch_bucket_keys, distinct_buckets, expand_found, sentence_blobs,
+               stored_config, stored_sentence_keys)
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
 FORMAT_VERSION = 4
@@ -370,8 +370,7 @@ class SQLiteStore:
         stored = np.broadcast_to((roles & STORED) != 0, buckets.shape)
         # Existing entries sharing a bucket with each (row, key slot) it looks up, and how
         # many entries each bucket it stores in already has.
-        probed = np.broadcast_to((roles & PROBED) != 0, buckets.shape).reshape(-1)
-        q, found, existing = self._lookup(buckets.reshape(-1), state, probed, counted=add)
+        q, found, existing = self._lookup(distinct_buckets(buckets, roles), state, counted=add)
         rows = q // width
         cand = found
         para_base = None
@@ -440,16 +439,14 @@ class SQLiteStore:
                                  list(seen), self._chunk):
             raise DuplicateKeyError(f"key {key!r} is already in the index")
 
-    def _lookup(self, flat: np.ndarray, state: SweepState, probed: np.ndarray, counted: bool):
+    def _lookup(self, buckets: Buckets, state: SweepState, counted: bool):
         """(query positions, para ids, count per query key) for int64 bucket keys: the
-        entries in the B-tree and the recent ones not yet there. Only ``probed``
+        entries in the B-tree and the recent ones not yet there. Only looked-up
         positions get entries; the others are counted if ``counted`` (else 0)."""
-        if len(flat) == 0:
+        uniq, listed = buckets.uniq, buckets.listed
+        if len(buckets.inverse) == 0:
             e = np.empty(0, np.int64)
             return e, e, e
-        uniq, inverse = np.unique(flat, return_inverse=True)
-        listed = np.zeros(len(uniq), dtype=bool)
-        listed[inverse[probed]] = True
         counted = ~listed & (uniq != NO_KEY) & counted
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq[listed].tolist(), self._chunk))
@@ -469,7 +466,7 @@ class SQLiteStore:
         order = np.argsort(found_u, kind="stable")
         found = np.concatenate((pairs[:, 1], r_id))[order]
         counts += np.bincount(found_u, minlength=len(uniq))
-        return expand_found(counts, found, inverse, probed, listed)
+        return expand_found(counts, found, buckets.inverse, buckets.probed, listed)
 
     def _fetch(self, ids: np.ndarray):
         """Stored paragraphs by id: (ids sorted, doc, para, shingles, signatures)."""
