@@ -740,10 +740,15 @@ def _shown(db: str) -> str:
     return redact_url(db)
 
 
+def _sentence_words(sentence_keys: bool | None) -> int | None:
+    """``sentence_words`` for ``--sentence-keys/--no-sentence-keys`` (None: left out)."""
+    from .dedup.sentences import DEFAULT_SENTENCE_WORDS
+    return None if sentence_keys is None else DEFAULT_SENTENCE_WORDS if sentence_keys else 0
+
+
 def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bool,
                 sentence_keys: bool | None = None):
     from .dedup.index import Index, IndexFormatError
-    from .dedup.sentences import DEFAULT_SENTENCE_WORDS
     shown = _shown(db)
     if "://" not in db:
         if must_exist and not os.path.exists(db):
@@ -752,8 +757,7 @@ def _open_index(db: str, threshold: float | None, min_words: int, must_exist: bo
             _fail(db, "is a directory, not an index file")
     try:
         return Index.open(db, threshold=threshold, min_words=min_words, create=not must_exist,
-                          sentence_words=None if sentence_keys is None
-                          else DEFAULT_SENTENCE_WORDS if sentence_keys else 0)
+                          sentence_words=_sentence_words(sentence_keys))
     except IndexFormatError as e:
         _fail(shown, str(e).replace(f"{shown}: ", "", 1))
     except (sqlite3.Error, OSError, ValueError, ImportError) as e:
@@ -831,14 +835,13 @@ def dedup(corpus: tuple[str, ...], against: str | None, report_path: str | None,
     if drop_out and len(corpus) == 1 and os.path.isdir(corpus[0]) and os.path.isfile(drop_out):
         raise click.UsageError("--drop: the input is a directory, so OUT must be one too")
     targets = _targets(corpus)
-    from .dedup.sentences import DEFAULT_SENTENCE_WORDS
     from .dedup.stores import IndexConfig
     from .dedup.stores.memory import MemoryStore
 
     # The in-corpus mode works on the in-memory store itself: it keeps clusters and the
     # paragraphs to drop, which need its item ids.
-    store = MemoryStore(IndexConfig.create(
-        threshold, sentence_words=0 if sentence_keys is False else DEFAULT_SENTENCE_WORDS))
+    store = MemoryStore(IndexConfig.create(threshold,
+                                           sentence_words=_sentence_words(sentence_keys)))
     report = None
     if report_path == "-":
         report = (sys.stdout, lambda: None, lambda: None)

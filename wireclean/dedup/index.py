@@ -292,14 +292,10 @@ class Index:
     def _signatures(self, texts: list[str]) -> tuple:
         """Signatures, shingle counts (the counts let containment be estimated) and
         sentence keys (None when the index has none)."""
-        sk = self._sentences
-        if not texts:
-            return (np.empty((0, self.config.num_perm), np.uint32), np.empty(0, np.int64),
-                    None if sk is None else np.zeros((0, sk.SLOTS), np.uint64))
         # Shingles are counted by position (a repeated shingle counts twice).
-        if sk is None:
+        if self._sentences is None:
             return (*self._hasher.signatures_and_sizes(texts), None)
-        return self._hasher.signatures_sizes_and_sentences(texts, sk)
+        return self._hasher.signatures_sizes_and_sentences(texts, self._sentences)
 
 
 def _unpack(record: Sequence) -> tuple[str, str, Any]:

@@ -335,13 +335,8 @@ def _hash_batch(batch, params: _Params):
                 texts.append(p.text)
                 lengths.append(len(p.text))
     hasher, bander, sentences = _hashers(c)
-    sentence_keys = None
-    if not texts:
-        sigs, sizes = np.empty((0, c.num_perm), np.uint32), np.empty(0, np.int64)
-        if sentences is not None:
-            sentence_keys = np.zeros((0, sentences.SLOTS), np.uint64)
-    elif sentences is None:
-        sigs, sizes = hasher.signatures_and_sizes(texts)
+    if sentences is None:
+        (sigs, sizes), sentence_keys = hasher.signatures_and_sizes(texts), None
     else:
         sigs, sizes, sentence_keys = hasher.signatures_sizes_and_sentences(texts, sentences)
     # The in-memory index keys its band table by the high 32 bits of each bucket key, and
