@@ -17,6 +17,7 @@ import pytest
 from wireclean.dedup.index import Index, IndexFormatError
 from wireclean.dedup.minhash import MinHasher
 from wireclean.dedup.stores import sqlite as sqlite_store
+from wireclean.dedup.stores.keyfilter import KeyFilter
 from wireclean.dedup.stores.sqlite import APPLICATION_ID, FORMAT_VERSION, PAGE_BYTES
 
 STORY = """Rescue teams worked through the night to reach villagers cut off by the landslide, which buried part of the main road into the valley after days of heavy rain, police said.
@@ -165,6 +166,21 @@ def hits_of(matches):
     return sorted((m.para, m.key, m.key_para) for m in matches)
 
 
+def assert_filters_hold_the_btree(path, *indexes) -> None:
+    """The key filter never says "absent" for a key the B-tree holds: neither the rows in
+    the file nor the copy of any open connection."""
+    db = sqlite3.connect(path)
+    held = np.array([b for (b,) in db.execute("SELECT bucket FROM buckets")], dtype=np.int64)
+    rows = db.execute("SELECT chunk, words FROM key_filter").fetchall()
+    db.close()
+    assert len(held) and rows
+    from_file = KeyFilter()
+    from_file.load(rows)
+    assert from_file.may_hold(held).all()
+    for idx in indexes:
+        assert idx._store._filter.may_hold(held).all()
+
+
 def assert_btree_holds_exactly_the_merged_entries(path, hasher) -> None:
     """The buckets table holds, once each, the kept entries that merge_state says it has."""
     db = sqlite3.connect(path)
@@ -213,6 +229,8 @@ def test_entries_merged_in_sweeps_match_like_the_memory_index(tmp_path, monkeypa
         for key, text in wire_corpus(90)[80:]:
             assert hits_of(first.query(text)) == hits_of(memory.query(text))
             assert hits_of(second.query(text)) == hits_of(memory.query(text))
+        if recent_entries < 1000:
+            assert_filters_hold_the_btree(path, first, second)
     finally:
         first.close()
         second.close()
@@ -251,6 +269,7 @@ def test_compact_merges_every_recent_entry_and_changes_no_match(tmp_path):
         assert len(idx._store._recent) == 0 and idx.compact() == 0
         hasher = idx._store._hasher
     assert_btree_holds_exactly_the_merged_entries(path, hasher)
+    assert_filters_hold_the_btree(path)
     db = sqlite3.connect(path)
     merged_to, sweep_to, top = db.execute("SELECT merged_to, sweep_to, top FROM merge_state").fetchone()
     assert merged_to == sweep_to == top
@@ -267,6 +286,7 @@ def test_compact_merges_every_recent_entry_and_changes_no_match(tmp_path):
 def _downgrade(path, version: int) -> None:
     """Turn a file made with ``sentence_words=0`` back into the layout of ``version``."""
     db = sqlite3.connect(path)
+    db.execute("DROP TABLE key_filter")
     if version < 3:
         db.executescript("ALTER TABLE paras DROP COLUMN sentences; "
                          "ALTER TABLE wireclean_index DROP COLUMN sentence_words;")
@@ -278,7 +298,7 @@ def _downgrade(path, version: int) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_older_file_is_upgraded_in_place_and_keeps_matching_as_it_did(tmp_path, monkeypatch,
                                                                           version):
     monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)   # all entries in the B-tree, as in v1
@@ -425,6 +445,19 @@ def test_a_damaged_sweep_state_is_reported_not_guessed(tmp_path, damage):
     assert str(path) in one_line(err.value)
 
 
+@pytest.mark.parametrize("damage", ["DROP TABLE key_filter", "UPDATE key_filter SET words = x'0102'",
+                                    "UPDATE key_filter SET words = 'x'",
+                                    "UPDATE key_filter SET chunk = -chunk - 1"])
+def test_a_damaged_key_filter_is_reported_not_trusted(tmp_path, monkeypatch, damage):
+    """A filter row that is not what wireclean wrote could hide stored keys: refused."""
+    monkeypatch.setattr(sqlite_store, "RECENT_ENTRIES", 1)    # every entry merged at once
+    path = tampered(tmp_path, damage)
+    with pytest.raises(IndexFormatError, match="damaged") as err:
+        with Index.open(path) as idx:
+            idx.check_and_add("wire/2", STORY)
+    assert str(path) in one_line(err.value)
+
+
 # ---------------------------------------------------------------- several processes
 
 def _add_range(path: str, first: int, count: int,
@@ -474,6 +507,7 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path, mp, recent_entries)
         hasher = idx._store._hasher
     if recent_entries < 1000:
         assert_btree_holds_exactly_the_merged_entries(path, hasher)
+        assert_filters_hold_the_btree(path)
 
 
 def test_check_and_add_is_atomic_across_processes(tmp_path, mp):

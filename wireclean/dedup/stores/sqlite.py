@@ -1,6 +1,6 @@
 """The SQLite store: a persistent index in one file, shared safely between processes.
 
-Layout (format version 4)::
+Layout (format version 5)::
 
     wireclean_index(id=1, format, version, threshold, num_perm, seed, shingle_size,
                     bands, rows, bucket_cap, hash_version, sentence_words)
@@ -18,14 +18,17 @@ Layout (format version 4)::
                                   -- which entries ``buckets`` holds yet (see recent.py)
     recent_removed(seq INTEGER PRIMARY KEY, para)
                                   -- removed paragraphs whose entries were recent
+    key_filter(chunk INTEGER PRIMARY KEY, keys, words BLOB)
+                                  -- which keys ``buckets`` may hold (see keyfilter.py)
 
 A new paragraph's bucket entries reach ``buckets`` in sorted sweeps, a slice of the key
 space per commit, not one random leaf per entry; until then every process keeps them in
 memory (:class:`~wireclean.dedup.stores.recent.RecentEntries`, at most about
 ``2 * RECENT_ENTRIES``), derived from the stored signatures and sentence keys.
-Version 3 made other sentence keys, version 2 none, version 1 had no sweeps either: all
-are upgraded in place when opened and keep ``sentence_words = 0`` -- but for a version 3
-index with sentence keys, which has to be rebuilt.
+Version 4 had no key filter, version 3 made other sentence keys, version 2 none,
+version 1 had no sweeps either: all are upgraded in place when opened (3 and older keep
+``sentence_words = 0``) -- but for a version 3 index with sentence keys, which has to be
+rebuilt. An upgraded file's filter has no rows yet: sweeps build them as they pass.
 
 The header's ``application_id`` marks the file as wireclean's, so a foreign SQLite
 database is recognised without reading its tables.
@@ -45,10 +48,12 @@ Safety:
 * Commits never wait for a checkpoint: a background thread copies the log into the file
   (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
 * Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, the recent
-  entries (16 bytes each, at most about ``2 * RECENT_ENTRIES``: 64 MB), one batch; never
+  entries (16 bytes each, at most about ``2 * RECENT_ENTRIES``: 64 MB), the key filter
+  (about 1.3 bytes per stored key: ~35 MB on a million paragraphs), one batch; never
   the corpus.
 * Speed: ``PAGE_BYTES`` pages (new files), a small cache, reads through ``mmap``; one
-  query per batch for all its band lookups, one for the candidates' signatures.
+  query per batch for the lookups the key filter lets through, one for the candidates'
+  signatures.
 """
 
 from __future__ import annotations
@@ -71,9 +76,11 @@ from ..sentences import NO_KEY, STORED
 from . import (FORMAT, Batch, Buckets, DuplicateKeyError, Hit, IndexConfig, IndexFormatError,
                batch_bucket_keys, distinct_buckets, expand_found, sentence_blobs,
                stored_config, stored_sentence_keys)
+from .keyfilter import CHUNKS, KeyFilter, build as filter_build, merge as filter_merge
+from .keyfilter import chunk_bounds, chunk_of, chunks_between, merged_since
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 APPLICATION_ID = 0x57434C4E  # "WCLN"
 BUSY_TIMEOUT_S = 60.0
 # Small pages: a commit copies every page it touched into the log, and bucket entries,
@@ -157,7 +164,10 @@ _MERGE_TABLES = [
 )""",
     "CREATE TABLE recent_removed (seq INTEGER PRIMARY KEY, para INTEGER NOT NULL)",
 ]
-_SCHEMA = _SCHEMA.format(merge_tables=";\n".join(_MERGE_TABLES) + ";")
+# Which keys the B-tree may hold (keyfilter.py); version 5 added it.
+_FILTER_TABLE = ("CREATE TABLE key_filter (chunk INTEGER PRIMARY KEY, keys INTEGER NOT NULL, "
+                 "words BLOB NOT NULL)")
+_SCHEMA = _SCHEMA.format(merge_tables=";\n".join(_MERGE_TABLES + [_FILTER_TABLE]) + ";")
 
 
 def _in_chunk(conn: sqlite3.Connection) -> int:
@@ -201,6 +211,7 @@ class SQLiteStore:
         self._roles = config.key_roles()
         self._checkpointer: _Checkpointer | None = None
         self._recent = RecentEntries(config.key_slots)
+        self._filter = KeyFilter()
         #: Entries per sweep (tests lower it to see sweeps finish).
         self.recent_entries = RECENT_ENTRIES
 
@@ -322,6 +333,7 @@ class SQLiteStore:
         if (recent.removals is None or state.merged_to < recent.merged_to
                 or state.removals < recent.removals):
             recent.reset(state)   # first use, or a file that is not the one we read
+            self._filter.seen = None
         else:
             recent.drop_through(state.merged_to)
             if state.removals != recent.removals:
@@ -333,7 +345,52 @@ class SQLiteStore:
             # Entries the sweep has already merged are found in the B-tree.
             merged = (ids <= state.sweep_to)[:, None] & (keys < state.cursor)
             recent.add(ids, keys, full | merged | (keys == NO_KEY))
+        self._follow_filter(state)
         return state
+
+    def _follow_filter(self, state: SweepState) -> None:
+        """Bring this process's copy of the key filter up to ``state``: re-read the rows
+        of the key ranges merged since it was read (all of them the first time)."""
+        f = self._filter
+        ranges = None if f.seen is None else merged_since(f.seen, state)
+        if ranges is None:
+            f.load(self._filter_rows(self._conn.execute("SELECT chunk, words FROM key_filter")))
+        for lo, hi in ranges or ():
+            first, last = chunks_between(lo, hi)
+            f.update(self._filter_rows(self._conn.execute(
+                "SELECT chunk, words FROM key_filter WHERE chunk BETWEEN ? AND ?", (first, last))))
+        f.seen = state
+
+    def _filter_rows(self, rows):
+        for row in rows:
+            chunk, words = row[0], row[-1]
+            if (type(chunk) is not int or not 0 <= chunk < CHUNKS or not isinstance(words, bytes)
+                    or not words or len(words) % 8):
+                raise IndexFormatError(f"{self.path}: damaged index (a key_filter row is not "
+                                       f"a chunk and its words)")
+            yield row
+
+    def _merge_into_filter(self, keys: np.ndarray) -> None:
+        """Put ``keys`` (int64, ascending), just merged into the B-tree, into the rows of
+        their chunks: a chunk without a row, or one that would grow past its size, is
+        built afresh from the B-tree (which holds them now)."""
+        if len(keys) == 0:
+            return
+        conn = self._conn
+        first, last = chunks_between(int(keys[0]), int(keys[-1]) + 1)
+        rows = {c: (n, w) for c, n, w in self._filter_rows(conn.execute(
+            "SELECT chunk, keys, words FROM key_filter WHERE chunk BETWEEN ? AND ?",
+            (first, last))) if type(n) is int}
+        changed, to_build = filter_merge(keys, rows)
+        for c in to_build:
+            lo, hi = chunk_bounds(c)
+            held = conn.execute("SELECT bucket FROM buckets WHERE bucket BETWEEN ? AND ?",
+                                (lo, hi - 1)).fetchall()
+            changed.append((c, *filter_build(np.array(held, dtype=np.int64).reshape(-1))))
+        conn.executemany("INSERT OR REPLACE INTO key_filter (chunk, keys, words) "
+                         "VALUES (?, ?, ?)", changed)
+        # This process's copy follows at once (a failed transaction reloads it).
+        self._filter.update((c, w) for c, _, w in changed)
 
     def _stored_keys(self, sigs: np.ndarray, sentences: list) -> np.ndarray:
         """Bucket keys (int64, ``(n, key_slots)``) of stored paragraphs, from their
@@ -420,6 +477,7 @@ class SQLiteStore:
             keys, ids = self._recent.slice(state._replace(sweep_to=sweep_to), cursor, end)
             conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
                              zip(keys.tolist(), ids.tolist()))
+            self._merge_into_filter(keys)
             if end == KEY_END:
                 merged_to, cursor = sweep_to, KEY_MIN
                 conn.execute("DELETE FROM recent_removed WHERE para <= ?", (merged_to,))
@@ -428,6 +486,7 @@ class SQLiteStore:
         conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ?, top = ? "
                      "WHERE id = 1", (merged_to, sweep_to, cursor, top))
         self._recent.drop_through(merged_to)
+        self._filter.seen = SweepState(merged_to, sweep_to, cursor, top, state.removals)
 
     def _refuse_duplicates(self, keys: list[str]) -> None:
         seen = set()
@@ -448,13 +507,15 @@ class SQLiteStore:
             e = np.empty(0, np.int64)
             return e, e, e
         counted = ~listed & (uniq != NO_KEY) & counted
+        # Only keys the B-tree may hold are looked up there (most are new: keyfilter.py).
+        in_tree = self._filter.may_hold(uniq)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
-                              uniq[listed].tolist(), self._chunk))
+                              uniq[listed & in_tree].tolist(), self._chunk))
         pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
         counts = np.zeros(len(uniq), dtype=np.int64)
         got = list(_select_in(self._conn, "SELECT bucket, count(*) FROM buckets "
                               "WHERE bucket IN ({}) GROUP BY bucket",
-                              uniq[counted].tolist(), self._chunk))
+                              uniq[counted & in_tree].tolist(), self._chunk))
         if got:
             tallies = np.array(got, dtype=np.int64)
             counts[np.searchsorted(uniq, tallies[:, 0])] = tallies[:, 1]
@@ -540,9 +601,12 @@ class SQLiteStore:
             keys, ids = self._recent.slice(state._replace(sweep_to=state.top), KEY_MIN, KEY_END)
             conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
                              zip(keys.tolist(), ids.tolist()))
+            self._merge_into_filter(keys)
             conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ? "
                          "WHERE id = 1", (state.top, state.top, KEY_MIN))
             conn.execute("DELETE FROM recent_removed")
+            self._filter.seen = state._replace(merged_to=state.top, sweep_to=state.top,
+                                               cursor=KEY_MIN)
         self._recent.drop_through(state.top)
         self._committed()
         return len(keys)
@@ -755,6 +819,9 @@ def _read_config(path: str, conn: sqlite3.Connection) -> IndexConfig:
                                    f"it with `wireclean index add`")
         _upgrade(path, conn, 3, lambda conn: None)
         stored["version"] = 4
+    if stored.get("version") == 4:
+        _upgrade(path, conn, 4, lambda conn: conn.execute(_FILTER_TABLE))
+        stored["version"] = 5
     return stored_config(path, stored, FORMAT_VERSION)
 
 
