@@ -17,7 +17,7 @@ import pytest
 from wireclean.dedup.index import Index, IndexFormatError
 from wireclean.dedup.minhash import MinHasher
 from wireclean.dedup.stores import sqlite as sqlite_store
-from wireclean.dedup.stores.keyfilter import KeyFilter
+from wireclean.dedup.stores.keyfilter import KeyFilter, chunk_of
 from wireclean.dedup.stores.sqlite import APPLICATION_ID, FORMAT_VERSION, PAGE_BYTES
 
 STORY = """Rescue teams worked through the night to reach villagers cut off by the landslide, which buried part of the main road into the valley after days of heavy rain, police said.
@@ -317,6 +317,15 @@ def test_an_older_file_is_upgraded_in_place_and_keeps_matching_as_it_did(tmp_pat
     assert db.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION
     assert db.execute("SELECT count(*) FROM paras WHERE sentences IS NOT NULL").fetchone()[0] == 0
     db.close()
+    # Its key filter starts empty; compact builds a row for every chunk that holds keys.
+    with Index.open(path) as idx:
+        idx.compact()
+    db = sqlite3.connect(path)
+    chunks = {c for (c,) in db.execute("SELECT chunk FROM key_filter")}
+    held = np.array(db.execute("SELECT bucket FROM buckets").fetchall(), np.int64).reshape(-1)
+    db.close()
+    assert chunks == set(chunk_of(held).tolist())
+    assert_filters_hold_the_btree(path)
 
 
 def tampered(tmp_path, sql: str):

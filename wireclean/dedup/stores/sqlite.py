@@ -370,23 +370,27 @@ class SQLiteStore:
                                        f"a chunk and its words)")
             yield row
 
-    def _merge_into_filter(self, keys: np.ndarray) -> None:
+    def _merge_into_filter(self, keys: np.ndarray, everywhere: bool = False) -> None:
         """Put ``keys`` (int64, ascending), just merged into the B-tree, into the rows of
         their chunks: a chunk without a row, or one that would grow past its size, is
-        built afresh from the B-tree (which holds them now)."""
-        if len(keys) == 0:
+        built afresh from the B-tree (which holds them now). ``everywhere``: also build
+        every chunk that has no row and holds keys (an upgraded file's, at once)."""
+        if len(keys) == 0 and not everywhere:
             return
         conn = self._conn
-        first, last = chunks_between(int(keys[0]), int(keys[-1]) + 1)
+        first, last = (0, CHUNKS - 1) if everywhere else chunks_between(int(keys[0]), int(keys[-1]) + 1)
         rows = {c: (n, w) for c, n, w in self._filter_rows(conn.execute(
             "SELECT chunk, keys, words FROM key_filter WHERE chunk BETWEEN ? AND ?",
             (first, last))) if type(n) is int}
         changed, to_build = filter_merge(keys, rows)
+        if everywhere:
+            to_build = sorted(set(to_build) | (set(range(CHUNKS)) - rows.keys()))
         for c in to_build:
             lo, hi = chunk_bounds(c)
             held = conn.execute("SELECT bucket FROM buckets WHERE bucket BETWEEN ? AND ?",
                                 (lo, hi - 1)).fetchall()
-            changed.append((c, *filter_build(np.array(held, dtype=np.int64).reshape(-1))))
+            if held:
+                changed.append((c, *filter_build(np.array(held, dtype=np.int64).reshape(-1))))
         conn.executemany("INSERT OR REPLACE INTO key_filter (chunk, keys, words) "
                          "VALUES (?, ?, ?)", changed)
         # This process's copy follows at once (a failed transaction reloads it).
@@ -592,7 +596,8 @@ class SQLiteStore:
 
     def compact(self) -> int:
         """Merge every recent entry into the B-tree now, so that opening the index reads
-        none back -- for an archive built once and opened often (a pre-commit hook).
+        none back -- for an archive built once and opened often (a pre-commit hook) --
+        and complete the key filter (an upgraded file's has no rows yet).
         Returns how many entries were merged."""
         conn = self._conn
         with self._transaction(write=True):
@@ -601,7 +606,7 @@ class SQLiteStore:
             keys, ids = self._recent.slice(state._replace(sweep_to=state.top), KEY_MIN, KEY_END)
             conn.executemany("INSERT OR IGNORE INTO buckets (bucket, para) VALUES (?, ?)",
                              zip(keys.tolist(), ids.tolist()))
-            self._merge_into_filter(keys)
+            self._merge_into_filter(keys, everywhere=True)
             conn.execute("UPDATE merge_state SET merged_to = ?, sweep_to = ?, cursor = ? "
                          "WHERE id = 1", (state.top, state.top, KEY_MIN))
             conn.execute("DELETE FROM recent_removed")
