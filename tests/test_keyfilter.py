@@ -36,7 +36,7 @@ def test_a_filter_grown_from_empty_holds_every_key_and_few_others():
     batches = [random_keys(n, seed) for seed, n in enumerate([3, 50, 700, 4000, 20000, 60000, 100])]
     rows, held = grow(batches)
     f = KeyFilter()
-    f.load((c, w) for c, (_, w) in rows.items())
+    f.update((c, w) for c, (_, w) in rows.items())
     assert f.may_hold(held).all()                      # never "absent" for a stored key
     others = np.setdiff1d(random_keys(200_000, seed=99), held)
     assert f.may_hold(others).mean() < 0.04            # 0.2-2.5 % by design
@@ -56,14 +56,15 @@ def test_chunks_without_a_row_are_unknown_and_let_every_key_through():
     keys = random_keys(1000, seed=2, chunks=CHUNKS)
     assert f.may_hold(keys).all()
     rows, _ = grow([keys[chunk_of(keys) == 7]])
-    f.load((c, w) for c, (_, w) in rows.items())
+    f.update(((c, w) for c, (_, w) in rows.items()), read=range(CHUNKS))
     elsewhere = keys[chunk_of(keys) != 7]
     assert f.may_hold(elsewhere).all()
+    assert len(f.missing(keys)) == 0
 
 
 def test_updated_rows_answer_like_a_fresh_load():
     """Rows re-read one at a time (some grown, placed elsewhere, then repacked) give the
-    same answers as loading them all at once."""
+    same answers as reading them all afresh."""
     batches = [random_keys(n, seed) for seed, n in enumerate([40, 400, 4000, 40000, 90])]
     probe = random_keys(50_000, seed=7)
     live = KeyFilter()
@@ -77,7 +78,7 @@ def test_updated_rows_answer_like_a_fresh_load():
             rows[c] = (n, w)
         live.update((c, w) for c, _, w in changed)
         fresh = KeyFilter()
-        fresh.load((c, w) for c, (_, w) in rows.items())
+        fresh.update((c, w) for c, (_, w) in rows.items())
         assert (live.may_hold(probe) == fresh.may_hold(probe)).all()
         assert live.may_hold(held).all()
 

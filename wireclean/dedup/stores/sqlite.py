@@ -350,11 +350,12 @@ class SQLiteStore:
 
     def _follow_filter(self, state: SweepState) -> None:
         """Bring this process's copy of the key filter up to ``state``: re-read the rows
-        of the key ranges merged since it was read (all of them the first time)."""
+        of the key ranges merged since it was read, or forget them all (they are read
+        again as lookups need them)."""
         f = self._filter
         ranges = None if f.seen is None else merged_since(f.seen, state)
         if ranges is None:
-            f.load(self._filter_rows(self._conn.execute("SELECT chunk, words FROM key_filter")))
+            f.clear()
         for lo, hi in ranges or ():
             first, last = chunks_between(lo, hi)
             f.update(self._filter_rows(self._conn.execute(
@@ -512,6 +513,14 @@ class SQLiteStore:
             return e, e, e
         counted = ~listed & (uniq != NO_KEY) & counted
         # Only keys the B-tree may hold are looked up there (most are new: keyfilter.py).
+        unread = self._filter.missing(uniq)
+        if len(unread) and self._filter.read_all_now(unread):
+            self._filter.load(self._filter_rows(self._conn.execute(
+                "SELECT chunk, words FROM key_filter")))
+        elif len(unread):
+            self._filter.update(self._filter_rows(_select_in(
+                self._conn, "SELECT chunk, words FROM key_filter WHERE chunk IN ({})",
+                unread.tolist(), self._chunk)), read=unread.tolist())
         in_tree = self._filter.may_hold(uniq)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq[listed & in_tree].tolist(), self._chunk))
