@@ -1139,7 +1139,8 @@ def index_compact(db: str) -> None:
     An SQLite index merges new entries a slice at a time as paragraphs are added, and each
     process that opens it reads the rest (up to ~2 million entries, 0.2-0.5 s on a
     million-paragraph index). Run this after building an archive that hooks or scrapers
-    open often; it changes no match.
+    open often; it changes no match. It also completes the index's key filter, which an
+    index made by an older wireclean starts without.
     """
     from .dedup.index import IndexFormatError
     idx = _open_index(db, None, _min_words(None), must_exist=True)
