@@ -10,7 +10,7 @@ Layout: the key space, in signed order, is cut into ``CHUNKS`` equal slices, and
 has its own filter, one row of the ``key_filter`` table::
 
     key_filter(chunk INTEGER PRIMARY KEY, keys INTEGER, words BLOB)
-        -- keys: how many keys were put in (an upper bound: a key added twice counts twice)
+        -- keys: how many keys it holds (as counted: a key that seemed held is not)
         -- words: little-endian uint64; a key sets ``BITS_PER_KEY`` bits of one word
 
 A slice with no row is *unknown*: its keys are looked up in the B-tree, as without a filter.
@@ -18,8 +18,8 @@ Entries reach the B-tree only in sweeps (recent.py), in key order, so the transa
 merges a slice of the key space also updates the rows of the chunks it covers: it sets the
 bits of the keys it merged, or builds the row afresh from the B-tree when the chunk has no
 row yet or has grown past ``MIN_BITS`` bits per key. So at every commit each row holds at
-least the keys its slice of the B-tree holds: the filter can say "present" wrongly (about
-1-3 % of absent keys), never "absent". Removing entries leaves their bits: harmless.
+least the keys its slice of the B-tree holds: the filter can say "present" wrongly (for
+0.2-2.5 % of absent keys), never "absent". Removing entries leaves their bits: harmless.
 
 Each process keeps a copy (:class:`KeyFilter`), reads a chunk's row the first time it
 looks up a key there, and re-reads only the rows of the key ranges that sweeps merged since
@@ -82,13 +82,13 @@ def chunks_between(lo: int, hi: int) -> tuple[int, int]:
     return (lo - KEY_MIN) >> _SHIFT, (hi - 1 - KEY_MIN) >> _SHIFT
 
 
-def _places(keys: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(word index, bit mask) of each int64 key in a row of ``words`` words each (a scalar
-    or one count per key): the word from the key's bits below the chunk bits, the bits
+def _places(keys: np.ndarray, sizes) -> tuple[np.ndarray, np.ndarray]:
+    """(word index, bit mask) of each int64 key in a row of ``sizes`` words (one number,
+    or one per key): the word from the 32 bits of the key below the chunk bits, the bits
     from a mix of the whole key."""
     u = np.asarray(keys, np.int64).view(np.uint64)
     below = ((u << np.uint64(CHUNK_BITS)) >> np.uint64(32))
-    word = (below * np.asarray(words, np.uint64)) >> np.uint64(32)
+    word = (below * np.asarray(sizes, np.uint64)) >> np.uint64(32)
     h = _fmix64(u.copy())
     mask = np.zeros(len(u), np.uint64)
     for i in range(BITS_PER_KEY):
@@ -223,7 +223,7 @@ class KeyFilter:
         self._size[chunks] = sizes
         self._start[chunks] = np.cumsum(sizes) - sizes
         self._used = int(sizes.sum())
-        # Room for rows to grow in place of being repacked at once.
+        # A quarter more: rows that grow go after the others until it is used up.
         self._words = np.zeros(self._used + self._used // 4 + 1024, np.uint64)
         self._words[:self._used] = np.frombuffer(b"".join(w for _, w in rows), _U64)
 
@@ -250,7 +250,7 @@ class KeyFilter:
         sizes = self._size[live]
         starts = np.cumsum(sizes) - sizes
         used = int(sizes.sum())
-        words = np.zeros(2 * (used + extra) + 1024, np.uint64)
+        words = np.zeros(used + used // 4 + extra + 1024, np.uint64)
         # Every live word, from its old place to its new one.
         old = np.repeat(self._start[live] - starts, sizes) + np.arange(used)
         words[:used] = self._words[old]
@@ -266,7 +266,3 @@ class KeyFilter:
         where, mask = _places(keys, size)
         words = self._words[np.where(size > 0, self._start[chunk] + where, 0)]
         return (size == 0) | ((words & mask) == mask)
-
-    @property
-    def nbytes(self) -> int:
-        return int(self._size.sum()) * 8

@@ -49,7 +49,7 @@ Safety:
   (see ``_Checkpointer``), which keeps ``check_and_add``'s p99 in the milliseconds.
 * Memory: SQLite's page cache (``CACHE_MB``), pages mapped from the OS cache, the recent
   entries (16 bytes each, at most about ``2 * RECENT_ENTRIES``: 64 MB), the key filter
-  (about 1.3 bytes per stored key: ~35 MB on a million paragraphs), one batch; never
+  (about 1.4 bytes per stored key: ~35 MB on a million paragraphs), one batch; never
   the corpus.
 * Speed: ``PAGE_BYTES`` pages (new files), a small cache, reads through ``mmap``; one
   query per batch for the lookups the key filter lets through, one for the candidates'
@@ -77,7 +77,7 @@ from . import (FORMAT, Batch, Buckets, DuplicateKeyError, Hit, IndexConfig, Inde
                batch_bucket_keys, distinct_buckets, expand_found, sentence_blobs,
                stored_config, stored_sentence_keys)
 from .keyfilter import CHUNKS, KeyFilter, build as filter_build, merge as filter_merge
-from .keyfilter import chunk_bounds, chunk_of, chunks_between, merged_since
+from .keyfilter import chunk_bounds, chunks_between, merged_since
 from .recent import KEY_END, KEY_MIN, RecentEntries, SweepState
 
 FORMAT_VERSION = 5
