@@ -499,9 +499,10 @@ class SQLiteStore:
             if key in seen:
                 raise DuplicateKeyError(f"key {key!r} appears twice in one batch")
             seen.add(key)
-        for (key,) in _select_in(self._conn, "SELECT key FROM docs WHERE key IN ({}) LIMIT 1",
-                                 list(seen), self._chunk):
-            raise DuplicateKeyError(f"key {key!r} is already in the index")
+        taken = list(_select_in(self._conn, "SELECT key FROM docs WHERE key IN ({}) LIMIT 1",
+                                list(seen), self._chunk))
+        if taken:
+            raise DuplicateKeyError(f"key {taken[0][0]!r} is already in the index")
 
     def _lookup(self, buckets: Buckets, state: SweepState, counted: bool):
         """(query positions, para ids, count per query key) for int64 bucket keys: the
@@ -518,9 +519,9 @@ class SQLiteStore:
             self._filter.load(self._filter_rows(self._conn.execute(
                 "SELECT chunk, words FROM key_filter")))
         elif len(unread):
-            self._filter.update(self._filter_rows(_select_in(
+            self._filter.update(self._filter_rows(list(_select_in(
                 self._conn, "SELECT chunk, words FROM key_filter WHERE chunk IN ({})",
-                unread.tolist(), self._chunk)), read=unread.tolist())
+                unread.tolist(), self._chunk))), read=unread.tolist())
         in_tree = self._filter.may_hold(uniq)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq[listed & in_tree].tolist(), self._chunk))
