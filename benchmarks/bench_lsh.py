@@ -24,7 +24,8 @@ What is measured (each method in a fresh subprocess, so peak RSS is its own):
   data folder (segmentation, hashing, lookup, verification and the commit included),
   in 3 fresh processes; each removes its articles afterwards, so every round and run
   sees the same million paragraphs. Wall and CPU (thread) time are both reported: this
-  machine is shared, and wall-clock percentiles include waits for a core.
+  machine is shared, and wall-clock percentiles include waits for a core. ``--compact``
+  first compacts the index, as an archive that pre-commit hooks open would be.
 * the same on a **Redis** index (``--redis URL``, a server you started; the index goes
   under the prefix ``wireclean-bench-n<N>`` and is reused like the SQLite file): the
   scraper fleet's store. Redis memory per paragraph is read from ``INFO memory``.
@@ -51,6 +52,7 @@ Usage::
     python benchmarks/bench_lsh.py                      # 1M paragraphs, 3 runs of ours, 1 of each peer
     python benchmarks/bench_lsh.py --sqlite             # also the SQLite latency (long: fills a 1M index)
     python benchmarks/bench_lsh.py --sqlite --methods=  # only the SQLite latency (reuses the index)
+    python benchmarks/bench_lsh.py --sqlite --methods= --compact  # ... on the index compacted
     redis-server --port 6390 --save '' --appendonly no --daemonize yes
     python benchmarks/bench_lsh.py --methods= --redis redis://127.0.0.1:6390/0
     python benchmarks/bench_lsh.py --n 100000 --rounds 1  # quick look
