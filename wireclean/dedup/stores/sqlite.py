@@ -362,7 +362,21 @@ class SQLiteStore:
                 "SELECT chunk, words FROM key_filter WHERE chunk BETWEEN ? AND ?", (first, last))))
         f.seen = state
 
+    def _may_hold(self, keys: np.ndarray) -> np.ndarray:
+        """The key filter's answer for int64 ``keys``, after reading the rows of their
+        chunks that this process has not read yet (or every row, once it has needed many)."""
+        f = self._filter
+        unread = f.missing(keys)
+        if len(unread) and f.read_all_now(unread):
+            f.load(self._filter_rows(self._conn.execute("SELECT chunk, words FROM key_filter")))
+        elif len(unread):
+            f.update(self._filter_rows(list(_select_in(
+                self._conn, "SELECT chunk, words FROM key_filter WHERE chunk IN ({})",
+                unread.tolist(), self._chunk))), read=unread.tolist())
+        return f.may_hold(keys)
+
     def _filter_rows(self, rows):
+        """``rows`` of ``key_filter`` (chunk first, words last), refused if damaged."""
         for row in rows:
             chunk, words = row[0], row[-1]
             if (type(chunk) is not int or not 0 <= chunk < CHUNKS or not isinstance(words, bytes)
@@ -514,15 +528,7 @@ class SQLiteStore:
             return e, e, e
         counted = ~listed & (uniq != NO_KEY) & counted
         # Only keys the B-tree may hold are looked up there (most are new: keyfilter.py).
-        unread = self._filter.missing(uniq)
-        if len(unread) and self._filter.read_all_now(unread):
-            self._filter.load(self._filter_rows(self._conn.execute(
-                "SELECT chunk, words FROM key_filter")))
-        elif len(unread):
-            self._filter.update(self._filter_rows(list(_select_in(
-                self._conn, "SELECT chunk, words FROM key_filter WHERE chunk IN ({})",
-                unread.tolist(), self._chunk))), read=unread.tolist())
-        in_tree = self._filter.may_hold(uniq)
+        in_tree = self._may_hold(uniq)
         got = list(_select_in(self._conn, "SELECT bucket, para FROM buckets WHERE bucket IN ({})",
                               uniq[listed & in_tree].tolist(), self._chunk))
         pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
