@@ -435,7 +435,8 @@ def test_jobs_two_reads_files_in_ranges_and_agrees_with_one(monkeypatch, options
     # numbers, ordinals, duplicate-id suffixes, blank lines, a JSONL file beside a txt
     # file and --drop must all come out as when one process reads everything.
     import wireclean.dedup_cli as dedup_cli
-    monkeypatch.setattr(dedup_cli, "CHUNK_CHARS", 700)   # many ranges, cut mid-record
+    monkeypatch.setattr(dedup_cli, "CHUNK_CHARS", 700)   # many ranges, cut mid-record,
+    monkeypatch.setattr(dedup_cli, "MIN_RANGE_CHARS", 90)  # shorter near the end
     lines = [json.dumps(r) for r in _mixed_feed()]
     lines[40:40] = ["", "   "]
     write("a.jsonl", "\n".join(lines[:70]) + "\n")
