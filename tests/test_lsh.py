@@ -154,10 +154,12 @@ def test_band_table_finds_exactly_the_entries_with_the_key(batches, query):
 
 def test_band_table_large_runs_use_their_directory_correctly():
     rng = np.random.default_rng(6)
-    keys = np.sort(rng.integers(0, 2**32, size=200_000, dtype=np.uint64))
+    # Four runs merged into one with a directory, counted in several slices.
+    keys = np.sort(rng.integers(0, 2**32, size=600_000, dtype=np.uint64))
+    keys[1000:1040] = keys[1000]            # a key with many entries
     table = BandTable()
-    for lo in range(0, len(keys), 50_000):   # four runs merged into one with a directory
-        chunk = keys[lo:lo + 50_000]
+    for lo in range(0, len(keys), 150_000):
+        chunk = keys[lo:lo + 150_000]
         table.add(chunk, np.arange(lo, lo + len(chunk)))
     assert table.runs == 1 and table._runs[0].directory is not None
     probe = np.sort(np.concatenate([keys[::997], rng.integers(0, 2**32, 3000, dtype=np.uint64)]))
