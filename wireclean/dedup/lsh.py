@@ -387,7 +387,7 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
 
 
 def radix_order32(keys: np.ndarray) -> np.ndarray:
-    """Stable argsort of 32-bit keys held in a uint64 array, in two 16-bit passes.
+    """Stable argsort of 32-bit keys (uint32, or held in uint64), in two 16-bit passes.
 
     numpy sorts 16-bit integers with a radix sort when asked for a stable sort, which is
     about twice as fast as sorting 64-bit values; two stable passes (low half, then high
@@ -395,9 +395,15 @@ def radix_order32(keys: np.ndarray) -> np.ndarray:
 
     >>> radix_order32(np.array([70000, 5, 70000, 1], dtype=np.uint64)).tolist()
     [3, 1, 0, 2]
+    >>> radix_order32(np.array([70000, 5, 70000, 1], dtype=np.uint32)).tolist()
+    [3, 1, 0, 2]
     """
-    low = (keys & _U64(0xFFFF)).astype(np.uint16)
-    high = (keys >> _U64(16)).astype(np.uint16)
+    if keys.dtype == np.uint32 and keys.flags.c_contiguous and np.little_endian:
+        halves = keys.view(np.uint16)             # the halves as they lie: no arithmetic
+        low, high = halves[0::2], halves[1::2]
+    else:
+        low = (keys & 0xFFFF).astype(np.uint16)
+        high = (keys >> 16).astype(np.uint16)
     first = np.argsort(low, kind="stable")
     return first[np.argsort(high[first], kind="stable")]
 
@@ -743,12 +749,13 @@ def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
     if sentence_keys is not None:
         cells = np.flatnonzero(flat != NO_KEY)   # row-major: rows ascend, as sorting needs
         flat = flat[cells]
-    keys32 = flat >> _U64(32)
+    keys32 = np.ascontiguousarray(high_halves(flat))
     order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
+    skeys = keys32[order].astype(np.uint64)
     if cells is None:
-        return keys32[order], order // width, None
+        return skeys, order // width, None
     rows, cols = np.divmod(cells[order], width)
-    return keys32[order], rows, key_roles(hasher.bands, True)[cols]
+    return skeys, rows, key_roles(hasher.bands, True)[cols]
 
 
 class SignatureLSH:
