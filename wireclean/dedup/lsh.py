@@ -749,13 +749,15 @@ def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
     if sentence_keys is not None:
         cells = np.flatnonzero(flat != NO_KEY)   # row-major: rows ascend, as sorting needs
         flat = flat[cells]
+        if len(keys.reshape(-1)) < 2**31:      # int32 division is 4x faster than int64
+            cells = cells.astype(np.int32)
     keys32 = np.ascontiguousarray(high_halves(flat))
     order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
     skeys = keys32[order].astype(np.uint64)
     if cells is None:
         return skeys, order // width, None
     rows, cols = np.divmod(cells[order], width)
-    return skeys, rows, key_roles(hasher.bands, True)[cols]
+    return skeys, rows.astype(np.int64), key_roles(hasher.bands, True)[cols]
 
 
 class SignatureLSH:
