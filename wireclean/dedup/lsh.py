@@ -351,34 +351,44 @@ def _sorted_pairs(skeys: np.ndarray, srows: np.ndarray, groups, cap: int,
     ``cap`` rows ever seen with that key -- does not depend on where batches begin.
     """
     m = len(skeys)
-    new_group = np.empty(m, dtype=bool)
-    if m:
-        new_group[0] = True
-        np.not_equal(skeys[1:], skeys[:-1], out=new_group[1:])
+    srank = np.zeros(m, dtype=np.int64)
+    e = np.empty(0, np.int64)
+    # Most keys of a batch are its only copy: work only on the positions whose key some
+    # other position shares (equal keys are adjacent), a few percent of them.
+    same = skeys[1:] == skeys[:-1]
+    shared = np.zeros(m, dtype=bool)
+    shared[1:] = same
+    follows = shared.copy()            # the position before has the same key
+    shared[:-1] |= same
+    idx = np.flatnonzero(shared)
+    if len(idx) == 0:
+        return e, e, srank
+    new_group = ~follows[idx]
     starts = np.flatnonzero(new_group)
     group_of = np.cumsum(new_group) - 1
-    if roles is None:
-        stored_before = np.arange(m)   # every position stores and looks up
+    sub_roles = None if roles is None else roles[idx]
+    if sub_roles is None:
+        stored_before = np.arange(len(idx))   # every position stores and looks up
         stored_at = None
     else:
-        stored = (roles & STORED) != 0
+        stored = (sub_roles & STORED) != 0
         stored_before = np.cumsum(stored) - stored
         stored_at = np.flatnonzero(stored)
     first_stored = stored_before[starts]
-    srank = stored_before - first_stored[group_of]
+    rank = stored_before - first_stored[group_of]
+    srank[idx] = rank
     # Expand each looking-up position into its min(rank, cap) stored predecessors.
-    caps = bucket_caps(cap, roles, PROBED)    # 0 where a key is stored, not looked up
-    limit = caps if existing is None else np.maximum(caps - existing, 0)
-    take = np.minimum(srank, limit)
+    caps = bucket_caps(cap, sub_roles, PROBED)    # 0 where a key is stored, not looked up
+    limit = caps if existing is None else np.maximum(caps - existing[idx], 0)
+    take = np.minimum(rank, limit)
     has = np.flatnonzero(take)
     if len(has) == 0:
-        e = np.empty(0, np.int64)
         return e, e, srank
     counts = take[has]
     rep = np.repeat(has, counts)
-    later = srows[rep]
+    later = srows[idx[rep]]
     at = first_stored[group_of[rep]] + run_offsets(counts)
-    earlier = srows[at if stored_at is None else stored_at[at]]
+    earlier = srows[idx[at if stored_at is None else stored_at[at]]]
     keep = later != earlier          # the same row can repeat a key in two bands
     if groups is not None:
         groups = np.asarray(groups)
