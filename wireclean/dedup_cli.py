@@ -329,12 +329,12 @@ def _keep_freed_memory() -> None:
     the heap's top), and the next chunk page-faults them in again, zeroed. On 150 MB of the
     archive-like corpus with --jobs 2 the two workers took 221,580 page faults and 0.48 s of
     system time; with allocations under 32 MB kept on the heap and the heap never trimmed
-    below 1 GB, 26,395 and 0.14 s. A worker holds one chunk's working set at a time, so
+    below 1 GB, 27,132 and 0.14 s. A worker holds one chunk's working set at a time, so
     keeping its high-water mark costs memory it used anyway.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):   # not glibc
+    except (OSError, AttributeError, TypeError):   # not glibc (TypeError: Windows)
         return
     mallopt(M_MMAP_THRESHOLD, 32 << 20)   # set first: either alone is worse than neither
     mallopt(M_TRIM_THRESHOLD, 1 << 30)
