@@ -749,9 +749,10 @@ def key_roles(bands: int, sentences: bool) -> np.ndarray:
 
 def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
                        sentence_keys: np.ndarray | None = None):
-    """The high 32 bits of the bucket keys (:func:`bucket_keys`) of all rows, sorted by
-    (key, row), the row of each, and the role of each (None when all are ``BOTH``, as
-    without sentence keys): the form :class:`SignatureLSH` looks up and stores."""
+    """The high 32 bits of the bucket keys (:func:`bucket_keys`) of all rows as uint32,
+    sorted by (key, row), the row of each, and the role of each (None when all are
+    ``BOTH``, as without sentence keys): the form :class:`SignatureLSH` looks up and
+    stores (it widens the keys where it uses them)."""
     keys = bucket_keys(hasher, sigs, sentence_keys)
     width = keys.shape[1]
     flat = keys.reshape(-1)
@@ -763,11 +764,10 @@ def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
             cells = cells.astype(np.int32)
     keys32 = np.ascontiguousarray(high_halves(flat))
     order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
-    skeys = keys32[order].astype(np.uint64)
     if cells is None:
-        return skeys, order // width, None
+        return keys32[order], order // width, None
     rows, cols = np.divmod(cells[order], width)
-    return skeys, rows.astype(np.int64), key_roles(hasher.bands, True)[cols]
+    return keys32[order], rows.astype(np.int64), key_roles(hasher.bands, True)[cols]
 
 
 class SignatureLSH:
@@ -831,11 +831,10 @@ class SignatureLSH:
 
     def _band_keys(self, sigs: np.ndarray, given: tuple | None,
                    sentence_keys: np.ndarray | None) -> tuple:
-        if given is None:
-            return sorted_bucket_keys(self.hasher, sigs, sentence_keys)
-        # Sent compact (see stores.memory.prepare); widened here, where they are used.
-        keys, rows, roles = given
-        return keys.astype(np.uint64, copy=False), rows.astype(np.int64, copy=False), roles
+        # Sorted compact (and sent so from workers: stores.memory.prepare); widened here,
+        # where they are used.
+        keys, rows, roles = given or sorted_bucket_keys(self.hasher, sigs, sentence_keys)
+        return keys.astype(np.uint64), rows.astype(np.int64, copy=False), roles
 
     def _verify(self, rows, ids, sigs8, counts) -> Verified:
         rows, ids = unique_pairs(rows, ids)

@@ -35,7 +35,7 @@ def prepare(batch: Batch, band_hasher: BandHasher) -> Batch:
     keys, rows, roles = sorted_bucket_keys(band_hasher, batch.signatures, batch.sentence_keys)
     batch.sentence_keys = None
     # The narrowest types that hold them: a prepared batch crosses a pipe.
-    batch.band_keys = (keys.astype(np.uint32),
+    batch.band_keys = (keys,
                        rows.astype(np.uint16 if len(batch) <= 1 << 16 else np.uint32), roles)
     batch.signatures = low_bits(batch.signatures)
     batch.sizes = batch.sizes.astype(np.uint32)
