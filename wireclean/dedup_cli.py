@@ -340,21 +340,25 @@ def _keep_freed_memory() -> None:
     mallopt(M_TRIM_THRESHOLD, 1 << 30)
 
 
-def _init_worker(params: dict, min_words: int, bands=None, niceness: int = 0) -> None:
+def _init_worker(params: dict, min_words: int, bands=None) -> None:
     """Set up a worker (or this process, with one job). With ``bands`` (an in-memory
-    index's band hasher) batches leave prepared for that index (:func:`memory.prepare`).
-    ``niceness`` is given to pool workers only, which also keep the memory they free."""
+    index's band hasher) batches leave prepared for that index (:func:`memory.prepare`)."""
     global _worker_index, _worker_bands
-    if niceness:
-        _keep_freed_memory()
-    if niceness and hasattr(os, "nice"):   # POSIX only
-        try:
-            os.nice(niceness)
-        except OSError:    # a sandbox may forbid it; the workers then keep our priority
-            pass
     from .dedup.index import Index
     _worker_index = Index(min_words=min_words, **params)
     _worker_bands = bands
+
+
+def _init_pool_worker(params: dict, min_words: int, bands=None) -> None:
+    """Set up a pool worker: as :func:`_init_worker`, at a lower priority than this
+    process (``WORKER_NICENESS``), keeping the memory it frees."""
+    _keep_freed_memory()
+    if hasattr(os, "nice"):   # POSIX only
+        try:
+            os.nice(WORKER_NICENESS)
+        except OSError:    # a sandbox may forbid it; the workers then keep our priority
+            pass
+    _init_worker(params, min_words, bands)
 
 
 def _signed(records: list[tuple[str, str, None]]):
@@ -504,9 +508,8 @@ class Engine:
             for unit in units:
                 finish(unit, _hash_chunk([(r.key, r.text) for r in unit]))
             return
-        with ProcessPoolExecutor(self.jobs, initializer=_init_worker,
-                                 initargs=(self.params, self.min_words, self.bands,
-                                           WORKER_NICENESS)) as pool:
+        with ProcessPoolExecutor(self.jobs, initializer=_init_pool_worker,
+                                 initargs=(self.params, self.min_words, self.bands)) as pool:
             pending: collections.deque = collections.deque()
             for unit in units:
                 if isinstance(unit, _Range):
