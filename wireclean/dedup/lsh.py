@@ -274,15 +274,21 @@ def best_first(v: Verified) -> Verified:
 
 # --------------------------------------------------------------------------- within a batch
 
-def run_offsets(lengths: np.ndarray) -> np.ndarray:
+def run_offsets(lengths: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
     """0, 1, ..., n-1 for each n of ``lengths``, concatenated: each position's offset in
-    its run, for expanding (start, length) ranges with one ``np.repeat``.
+    its run, for expanding (start, length) ranges with one ``np.repeat``. With ``starts``,
+    each run counts from its start instead of 0 (the positions of the ranges themselves).
 
     >>> run_offsets(np.array([2, 0, 3])).tolist()
     [0, 1, 0, 1, 2]
+    >>> run_offsets(np.array([2, 0, 3]), starts=np.array([10, 7, 20])).tolist()
+    [10, 11, 20, 21, 22]
     """
     lengths = np.asarray(lengths, dtype=np.int64)
-    return np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    shift = np.cumsum(lengths) - lengths
+    if starts is not None:
+        shift = shift - starts
+    return np.arange(lengths.sum()) - np.repeat(shift, lengths)
 
 
 def bucket_caps(cap: int, roles: np.ndarray | None, role: int | None = None):
@@ -560,14 +566,15 @@ class _Run:
         """
         entries = self.entries
         if self.directory is None:
-            lo = np.searchsorted(entries, keys32 << _U64(32))
-            size = np.searchsorted(entries, (keys32 << _U64(32)) | _LOW32, side="right") - lo
+            first = keys32 << _U64(32)
+            lo = np.searchsorted(entries, first)
+            size = np.searchsorted(entries, first | _LOW32, side="right") - lo
         else:
             top = (keys32 >> self.key_shift).astype(np.intp)
             lo = self.directory[top].astype(np.intp)
             size = self.directory[top + 1] - lo
         which = np.repeat(np.arange(len(keys32)), size)
-        got = entries[np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(len(which))]
+        got = entries[run_offsets(size, starts=lo)]
         if self.directory is not None:   # the whole range was read: keep the key's entries
             same = (got >> _U64(32)) == keys32[which]
             which, got = which[same], got[same]
@@ -760,7 +767,7 @@ def sorted_bucket_keys(hasher: BandHasher, sigs: np.ndarray,
     if sentence_keys is not None:
         cells = np.flatnonzero(flat != NO_KEY)   # row-major: rows ascend, as sorting needs
         flat = flat[cells]
-        if len(keys.reshape(-1)) < 2**31:      # int32 division is 4x faster than int64
+        if keys.size < 2**31:      # int32 division is 4x faster than int64
             cells = cells.astype(np.int32)
     keys32 = np.ascontiguousarray(high_halves(flat))
     order = radix_order32(keys32)   # stable: equal keys keep their rows ascending
